@@ -1,0 +1,31 @@
+import { type Env, EnvReader } from '../../config/env-reader.js';
+
+export const ECS_CAPACITIES = ['FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT_THEN_FARGATE'] as const;
+export type EcsCapacity = (typeof ECS_CAPACITIES)[number];
+
+/** Settings of the ECS Fargate target (`LAUNCH_TARGET=ecs`). */
+export interface EcsConfig {
+  readonly cluster: string;
+  readonly taskDefinition: string;
+  readonly containerName: string;
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  readonly assignPublicIp: 'ENABLED' | 'DISABLED';
+  readonly capacity: EcsCapacity;
+}
+
+const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP = /^sg-[0-9a-f]{8,17}$/;
+
+export function loadEcsConfig(envVars: Env): EcsConfig {
+  const env = new EnvReader(envVars);
+  return {
+    cluster: env.required('ECS_CLUSTER', 'the ECS cluster name or ARN'),
+    taskDefinition: env.required('ECS_TASK_DEFINITION', 'the task definition family, family:revision or ARN'),
+    containerName: env.required('ECS_CONTAINER_NAME', 'the name of the agent container in the task definition'),
+    subnets: env.list('ECS_SUBNETS', SUBNET, 'subnet ids (subnet-0123abcd...)', true),
+    securityGroups: env.list('ECS_SECURITY_GROUPS', SECURITY_GROUP, 'security group ids (sg-0123abcd...)', false),
+    assignPublicIp: env.oneOf('ECS_ASSIGN_PUBLIC_IP', ['ENABLED', 'DISABLED'], 'DISABLED'),
+    capacity: env.oneOf('ECS_CAPACITY', ECS_CAPACITIES, 'FARGATE'),
+  };
+}
