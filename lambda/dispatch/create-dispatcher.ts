@@ -1,0 +1,71 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type DispatcherConfig, loadDispatcherConfig } from '../config/config.js';
+import type { Env } from '../config/env-reader.js';
+import { errorAnswer, type HttpAnswer } from '../http/answers.js';
+import type { WebhookRequest } from '../http/request.js';
+import type { Launcher } from '../launchers/launcher.js';
+import { createLauncher } from '../launchers/registry.js';
+import { Logger, logLevelFrom } from '../log/logger.js';
+import { SecretCache } from '../secrets/secret-cache.js';
+import { secretFetcher } from '../secrets/secrets-manager-fetcher.js';
+import { Dispatcher } from './dispatcher.js';
+import { ConfigError } from './errors.js';
+import { LaunchCoalescer } from './launch-coalescer.js';
+
+export type RequestHandler = (request: WebhookRequest) => Promise<HttpAnswer>;
+
+export interface DispatcherOverrides {
+  readonly logger?: Logger;
+  /** Replaces the launcher the configuration names (tests, local mode). */
+  readonly launcher?: (config: DispatcherConfig) => Promise<Launcher>;
+  readonly secretsManager?: SecretsManagerClient;
+}
+
+/**
+ * Wires the dispatcher from environment variables, once per process. A configuration error does
+ * not crash the process: every request then answers 500 with a message naming the variable.
+ */
+export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}): RequestHandler {
+  const logger = overrides.logger ?? new Logger(undefined, logLevelFrom(env.LOG_LEVEL));
+  let config: DispatcherConfig;
+  try {
+    config = loadDispatcherConfig(env);
+  } catch (error) {
+    logger.error('configuration invalid', { reason: error instanceof ConfigError ? error.message : String(error) });
+    return async () => errorAnswer(error);
+  }
+
+  let secretsManager = overrides.secretsManager;
+  const client = () => {
+    secretsManager ??= new SecretsManagerClient({ maxAttempts: 2 });
+    return secretsManager;
+  };
+  const cacheFor = (source: DispatcherConfig['webhookSecret']) =>
+    new SecretCache(secretFetcher(source, client), {
+      ttlMs: config.secretTtlSeconds * 1000,
+      staleMs: config.secretStaleSeconds * 1000,
+      onStale: (error) =>
+        logger.warn('serving cached secret while Secrets Manager is unavailable', {
+          secret: source.envName,
+          cause: (error as { name?: string }).name,
+        }),
+    });
+
+  const launcher = overrides.launcher ? overrides.launcher(config) : createLauncher({ env, config, logger });
+  // Reported per request; without this an invalid target would be an unhandled rejection at start-up.
+  launcher.catch((error: unknown) => {
+    logger.error('launch target configuration invalid', {
+      reason: error instanceof ConfigError ? error.message : (error as Error).name,
+    });
+  });
+
+  const dispatcher = new Dispatcher({
+    config,
+    webhookSecret: cacheFor(config.webhookSecret),
+    agentToken: cacheFor(config.agentToken),
+    launcher,
+    coalescer: new LaunchCoalescer({ rememberMs: 60 * 60 * 1000, maxEntries: 10_000 }),
+    logger,
+  });
+  return (request) => dispatcher.handle(request);
+}

@@ -1,0 +1,194 @@
+import {
+  type CapacityProviderStrategyItem,
+  type ECSClient,
+  ListTasksCommand,
+  RunTaskCommand,
+  type RunTaskCommandInput,
+  type Tag,
+} from '@aws-sdk/client-ecs';
+import { TemporarilyUnavailableError } from '../../dispatch/errors.js';
+import type { Launcher, LaunchRequest, LaunchResult } from '../launcher.js';
+import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';
+import { clientTokenFor, startedByFor } from './client-token.js';
+import type { EcsConfig } from './ecs-config.js';
+import { configErrorFor, isCapacityFailure, isRetryableEcsError, LaunchFailureError } from './ecs-errors.js';
+
+type Provider = 'FARGATE' | 'FARGATE_SPOT';
+
+export interface EcsLauncherOptions {
+  readonly retry?: RetryPolicy;
+  /** `Retry-After` for the 503 sent when ECS did not accept the launch in time. */
+  readonly retryAfterSeconds: number;
+  /** Awaited before every RunTask attempt; lets a rate limiter pace launches under a burst. */
+  readonly beforeAttempt?: (signal: AbortSignal) => Promise<void>;
+}
+
+/** Non-secret context for the agent container. The token comes from the task definition's `secrets`. */
+function environmentFor(request: LaunchRequest): { name: string; value: string }[] {
+  const context: [string, string | undefined][] = [
+    ['DISPATCH_TASK_ID', request.taskId],
+    ['DISPATCH_RUN_ID', request.runId],
+    ['DISPATCH_WORKSPACE_ID', request.workspaceId],
+    ['DISPATCH_ENVIRONMENT_ID', request.environmentId],
+    ['DISPATCH_ACTION', request.action],
+    ['DISPATCH_MANUAL', String(request.manual)],
+  ];
+  return context.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
+}
+
+function tagsFor(request: LaunchRequest): Tag[] {
+  const tags: [string, string | undefined][] = [
+    ['scalr:task-id', request.taskId],
+    ['scalr:run-id', request.runId],
+    ['scalr:workspace-id', request.workspaceId],
+    ['scalr:environment-id', request.environmentId],
+    ['scalr:action', request.action],
+    ['dispatcher:manual', String(request.manual)],
+  ];
+  return tags.flatMap(([key, value]) => (value === undefined ? [] : [{ key, value }]));
+}
+
+/**
+ * Launches one single-run Fargate task per key. Exactly-once rests on RunTask's `clientToken`:
+ * ECS returns the original task for a repeated token, so retries and re-deliveries are safe.
+ */
+export class EcsLauncher implements Launcher {
+  readonly platform = 'ecs';
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    private readonly client: ECSClient,
+    private readonly config: EcsConfig,
+    private readonly options: EcsLauncherOptions,
+  ) {
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  async launch(request: LaunchRequest): Promise<LaunchResult> {
+    if (this.config.capacity !== 'FARGATE_SPOT_THEN_FARGATE') {
+      return this.runTask(request, this.config.capacity, clientTokenFor(request.dedupKey));
+    }
+    // Spot and on-demand need different client tokens (same token + other parameters is a conflict),
+    // so look for an earlier launch first: a re-delivery after an on-demand fallback must not start
+    // a Spot task now that Spot has capacity again.
+    const earlier = await this.findEarlierLaunch(request);
+    if (earlier !== undefined) return earlier;
+    try {
+      return await this.runTask(request, 'FARGATE_SPOT', clientTokenFor(request.dedupKey), true);
+    } catch (error) {
+      if (!(error instanceof LaunchFailureError && error.capacity)) throw error;
+      return this.runTask(request, 'FARGATE', clientTokenFor(`${request.dedupKey}#on-demand`));
+    }
+  }
+
+  /** RunTask with retries. With `failFastOnCapacity`, a capacity failure is thrown at once. */
+  private async runTask(
+    request: LaunchRequest,
+    provider: Provider,
+    clientToken: string,
+    failFastOnCapacity = false,
+  ): Promise<LaunchResult> {
+    const input = this.runTaskInput(request, provider, clientToken);
+    try {
+      return await retryWithin(
+        request.deadline,
+        this.retry,
+        (signal, attempt) => this.attempt(input, provider, signal, attempt),
+        (error) =>
+          !(failFastOnCapacity && error instanceof LaunchFailureError && error.capacity) &&
+          (error instanceof LaunchFailureError || isRetryableEcsError(error)),
+      );
+    } catch (error) {
+      if (failFastOnCapacity && error instanceof LaunchFailureError && error.capacity) throw error;
+      if ((error as { name?: string }).name === 'ConflictException') return this.conflictResult(request);
+      throw this.translate(error);
+    }
+  }
+
+  private async attempt(
+    input: RunTaskCommandInput,
+    provider: Provider,
+    signal: AbortSignal,
+    attempt: number,
+  ): Promise<LaunchResult> {
+    await this.options.beforeAttempt?.(signal);
+    const answer = await this.client.send(new RunTaskCommand(input), { abortSignal: signal });
+    const task = answer.tasks?.[0];
+    if (task?.taskArn !== undefined) {
+      return {
+        platform: this.platform,
+        launchId: task.taskArn,
+        duplicate: false,
+        details: { capacityProvider: provider, attempts: attempt },
+      };
+    }
+    const failure = answer.failures?.[0];
+    const reason = [failure?.reason, failure?.detail].filter(Boolean).join(': ') || 'no task and no failure reason';
+    throw new LaunchFailureError(reason, isCapacityFailure(reason));
+  }
+
+  private runTaskInput(request: LaunchRequest, provider: Provider, clientToken: string): RunTaskCommandInput {
+    const strategy: CapacityProviderStrategyItem[] = [{ capacityProvider: provider, weight: 1 }];
+    return {
+      cluster: this.config.cluster,
+      taskDefinition: this.config.taskDefinition,
+      count: 1,
+      clientToken,
+      startedBy: startedByFor(request.dedupKey),
+      capacityProviderStrategy: strategy,
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: [...this.config.subnets],
+          securityGroups: this.config.securityGroups.length > 0 ? [...this.config.securityGroups] : undefined,
+          assignPublicIp: this.config.assignPublicIp,
+        },
+      },
+      overrides: { containerOverrides: [{ name: this.config.containerName, environment: environmentFor(request) }] },
+      tags: tagsFor(request),
+      propagateTags: 'TASK_DEFINITION',
+      enableECSManagedTags: true,
+    };
+  }
+
+  /** A task this key started earlier (pending or running), found by its `startedBy`. */
+  private async findEarlierLaunch(request: LaunchRequest): Promise<LaunchResult | undefined> {
+    try {
+      const answer = await this.client.send(
+        new ListTasksCommand({ cluster: this.config.cluster, startedBy: startedByFor(request.dedupKey) }),
+        { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(3_000, request.deadline - Date.now()))) },
+      );
+      const taskArn = answer.taskArns?.[0];
+      return taskArn === undefined ? undefined : { platform: this.platform, launchId: taskArn, duplicate: true };
+    } catch (error) {
+      const configError = configErrorFor(error);
+      if (configError !== undefined) throw configError;
+      return undefined;
+    }
+  }
+
+  /** The token was used before with other parameters: the key already launched a task. */
+  private async conflictResult(request: LaunchRequest): Promise<LaunchResult> {
+    const earlier = await this.findEarlierLaunch(request);
+    return (
+      earlier ?? {
+        platform: this.platform,
+        launchId: `client-token:${clientTokenFor(request.dedupKey)}`,
+        duplicate: true,
+        details: { note: 'launched earlier; the task is no longer listed' },
+      }
+    );
+  }
+
+  private translate(error: unknown): Error {
+    const configError = configErrorFor(error);
+    if (configError !== undefined) return configError;
+    const last = error instanceof RetriesExhaustedError ? error.lastError : error;
+    const what = last instanceof LaunchFailureError ? last.reason : ((last as { name?: string })?.name ?? 'timeout');
+    const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
+    return new TemporarilyUnavailableError(
+      `ECS did not accept the launch in time (${attempts} attempt(s); last: ${what}). Retry with the same Idempotency-Key.`,
+      this.options.retryAfterSeconds,
+      { cause: error },
+    );
+  }
+}

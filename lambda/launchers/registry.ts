@@ -1,0 +1,33 @@
+import type { DispatcherConfig, LaunchTarget } from '../config/config.js';
+import type { Env } from '../config/env-reader.js';
+import { ConfigError } from '../dispatch/errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Launcher } from './launcher.js';
+
+/** What a launch target's factory gets: the environment (for its own settings) and shared pieces. */
+export interface LauncherContext {
+  readonly env: Env;
+  readonly config: DispatcherConfig;
+  readonly logger: Logger;
+}
+
+export type LauncherFactory = (context: LauncherContext) => Launcher | Promise<Launcher>;
+
+/**
+ * One lazy import per target, so a target's SDK is loaded only when it is configured
+ * (the ECS path never loads the Azure SDK).
+ */
+const FACTORIES: Record<LaunchTarget, (() => Promise<LauncherFactory>) | undefined> = {
+  ecs: async () => (await import('./ecs/create-ecs-launcher.js')).createEcsLauncher,
+  aca: undefined,
+  'dry-run': undefined,
+  docker: undefined,
+};
+
+export async function createLauncher(context: LauncherContext): Promise<Launcher> {
+  const load = FACTORIES[context.config.target];
+  if (load === undefined) {
+    throw new ConfigError(`LAUNCH_TARGET=${context.config.target} is not available in this version.`);
+  }
+  return (await load())(context);
+}
