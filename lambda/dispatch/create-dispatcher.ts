@@ -31,7 +31,9 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
   try {
     config = loadDispatcherConfig(env);
   } catch (error) {
-    logger.error('configuration invalid', { reason: error instanceof ConfigError ? error.message : String(error) });
+    logger.error('configuration invalid', {
+      reason: error instanceof ConfigError ? error.message : String(error),
+    });
     return async () => errorAnswer(error);
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { bearerCredential, credentialMatches } from '../auth/bearer.js';
 import type { DispatcherConfig } from '../config/config.js';
-import { type HttpAnswer, errorAnswer, jsonAnswer } from '../http/answers.js';
+import { errorAnswer, type HttpAnswer, jsonAnswer } from '../http/answers.js';
 import { requireJsonContentType } from '../http/content-type.js';
 import { bodyText, type WebhookRequest } from '../http/request.js';
 import type { Launcher, LaunchRequest, LaunchResult } from '../launchers/launcher.js';
@@ -56,7 +56,9 @@ export class Dispatcher {
         throw new MethodNotAllowedError(`Method ${request.method.slice(0, 16)} is not allowed: use POST.`);
       }
       if (request.body.length > this.deps.config.maxBodyBytes) {
-        throw new PayloadTooLargeError(`The body is larger than ${this.deps.config.maxBodyBytes / 1024} KiB.`);
+        throw new PayloadTooLargeError(
+          `The body is larger than ${this.deps.config.maxBodyBytes / 1024} KiB.`,
+        );
       }
       await this.authenticate(request.headers.authorization);
       requireJsonContentType(request.headers['content-type']);
@@ -70,7 +72,9 @@ export class Dispatcher {
       });
       await this.requireUsableAgentToken();
       const launcher = await this.deps.launcher;
-      const result = await this.deps.coalescer.run(launchRequest.dedupKey, () => launcher.launch(launchRequest));
+      const result = await this.deps.coalescer.run(launchRequest.dedupKey, () =>
+        launcher.launch(launchRequest),
+      );
       log.info('launch accepted', {
         outcome: result.duplicate ? 'duplicate' : 'launched',
         platform: result.platform,
@@ -130,7 +134,9 @@ export class Dispatcher {
       source.kind === 'secrets-manager'
         ? ` with: aws secretsmanager put-secret-value --secret-id ${source.secretId} --secret-string <agent pool token>`
         : '';
-    throw new ConfigError(`The Scalr agent pool token is not set: put it in ${where} (${source.envName})${how}.`);
+    throw new ConfigError(
+      `The Scalr agent pool token is not set: put it in ${where} (${source.envName})${how}.`,
+    );
   }
 
   private acceptedBody(request: LaunchRequest, result: LaunchResult): unknown {
@@ -150,13 +156,30 @@ export class Dispatcher {
     const durationMs = this.now() - started;
     if (error instanceof ConfigError || error instanceof TemporarilyUnavailableError) {
       const cause = (error.cause as { name?: string } | undefined)?.name;
-      log.error('launch failed', { outcome: 'launch_failed', code: error.code, reason: error.message, cause, durationMs });
+      log.error('launch failed', {
+        outcome: 'launch_failed',
+        code: error.code,
+        reason: error.message,
+        cause,
+        durationMs,
+      });
     } else if (error instanceof DispatchError) {
       const field = (error as { field?: string }).field;
-      log.warn('request rejected', { outcome: 'rejected', code: error.code, reason: error.message, field, durationMs });
+      log.warn('request rejected', {
+        outcome: 'rejected',
+        code: error.code,
+        reason: error.message,
+        field,
+        durationMs,
+      });
     } else {
       const name = (error as { name?: string } | undefined)?.name ?? typeof error;
-      log.error('launch failed', { outcome: 'launch_failed', code: 'internal_error', cause: name, durationMs });
+      log.error('launch failed', {
+        outcome: 'launch_failed',
+        code: 'internal_error',
+        cause: name,
+        durationMs,
+      });
     }
   }
 }

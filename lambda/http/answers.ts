@@ -19,7 +19,11 @@ const STATUS: Record<string, number> = {
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
-export function jsonAnswer(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpAnswer {
+export function jsonAnswer(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpAnswer {
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
@@ -29,7 +33,9 @@ export function jsonAnswer(statusCode: number, body: unknown, headers: Record<st
  */
 export function errorAnswer(error: unknown): HttpAnswer {
   if (!(error instanceof DispatchError)) {
-    return jsonAnswer(500, { error: { code: 'internal_error', message: 'Internal error; the launch did not happen.' } });
+    return jsonAnswer(500, {
+      error: { code: 'internal_error', message: 'Internal error; the launch did not happen.' },
+    });
   }
   const headers: Record<string, string> = {};
   if (error instanceof TemporarilyUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);

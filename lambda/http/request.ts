@@ -14,7 +14,9 @@ export interface WebhookRequest {
 }
 
 /** Lower-cases header names; API Gateway keeps the sender's spelling and HTTP says case does not matter. */
-export function normalizeHeaders(headers: Readonly<Record<string, string | undefined>> | null): Record<string, string> {
+export function normalizeHeaders(
+  headers: Readonly<Record<string, string | undefined>> | null,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value !== undefined) out[name.toLowerCase()] = value;

@@ -71,7 +71,9 @@ export class SecretCache {
         return this.value;
       }
       if (error instanceof TemporarilyUnavailableError) throw error;
-      throw new TemporarilyUnavailableError('Could not read a secret; try again shortly.', 5, { cause: error });
+      throw new TemporarilyUnavailableError('Could not read a secret; try again shortly.', 5, {
+        cause: error,
+      });
     }
   }
 }

@@ -16,7 +16,8 @@ const CONFIG_HINTS: Record<string, string> = {
   AccessDeniedException:
     "the function's role may not run this task (it needs ecs:RunTask on the task definition, ecs:TagResource and iam:PassRole on the task roles)",
   ClusterNotFoundException: 'the cluster in ECS_CLUSTER does not exist in this account and region',
-  InvalidParameterException: 'check ECS_TASK_DEFINITION, ECS_CONTAINER_NAME, ECS_SUBNETS and ECS_SECURITY_GROUPS',
+  InvalidParameterException:
+    'check ECS_TASK_DEFINITION, ECS_CONTAINER_NAME, ECS_SUBNETS and ECS_SECURITY_GROUPS',
   ClientException: 'check ECS_TASK_DEFINITION, ECS_CONTAINER_NAME, ECS_SUBNETS and ECS_SECURITY_GROUPS',
   PlatformUnknownException: 'the Fargate platform version is unknown',
   UnsupportedFeatureException: 'the feature is not available in this region',

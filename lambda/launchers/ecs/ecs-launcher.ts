@@ -123,7 +123,8 @@ export class EcsLauncher implements Launcher {
       };
     }
     const failure = answer.failures?.[0];
-    const reason = [failure?.reason, failure?.detail].filter(Boolean).join(': ') || 'no task and no failure reason';
+    const reason =
+      [failure?.reason, failure?.detail].filter(Boolean).join(': ') || 'no task and no failure reason';
     throw new LaunchFailureError(reason, isCapacityFailure(reason));
   }
 
@@ -143,7 +144,9 @@ export class EcsLauncher implements Launcher {
           assignPublicIp: this.config.assignPublicIp,
         },
       },
-      overrides: { containerOverrides: [{ name: this.config.containerName, environment: environmentFor(request) }] },
+      overrides: {
+        containerOverrides: [{ name: this.config.containerName, environment: environmentFor(request) }],
+      },
       tags: tagsFor(request),
       propagateTags: 'TASK_DEFINITION',
       enableECSManagedTags: true,
@@ -158,7 +161,9 @@ export class EcsLauncher implements Launcher {
         { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(3_000, request.deadline - Date.now()))) },
       );
       const taskArn = answer.taskArns?.[0];
-      return taskArn === undefined ? undefined : { platform: this.platform, launchId: taskArn, duplicate: true };
+      return taskArn === undefined
+        ? undefined
+        : { platform: this.platform, launchId: taskArn, duplicate: true };
     } catch (error) {
       const configError = configErrorFor(error);
       if (configError !== undefined) throw configError;
@@ -183,7 +188,8 @@ export class EcsLauncher implements Launcher {
     const configError = configErrorFor(error);
     if (configError !== undefined) return configError;
     const last = error instanceof RetriesExhaustedError ? error.lastError : error;
-    const what = last instanceof LaunchFailureError ? last.reason : ((last as { name?: string })?.name ?? 'timeout');
+    const what =
+      last instanceof LaunchFailureError ? last.reason : ((last as { name?: string })?.name ?? 'timeout');
     const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
     return new TemporarilyUnavailableError(
       `ECS did not accept the launch in time (${attempts} attempt(s); last: ${what}). Retry with the same Idempotency-Key.`,
