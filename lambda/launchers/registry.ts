@@ -24,10 +24,20 @@ const FACTORIES: Record<LaunchTarget, (() => Promise<LauncherFactory>) | undefin
   docker: undefined,
 };
 
+/** The launcher for `LAUNCH_TARGET`, wrapped in a failover chain when `FAILOVER_TARGETS` is set. */
 export async function createLauncher(context: LauncherContext): Promise<Launcher> {
-  const load = FACTORIES[context.config.target];
+  const failover = context.env.FAILOVER_TARGETS?.trim();
+  if (failover) {
+    const { createFailoverLauncher } = await import('./failover/create-failover-launcher.js');
+    return createFailoverLauncher(context, failover, createSingleLauncher);
+  }
+  return createSingleLauncher(context, context.config.target);
+}
+
+async function createSingleLauncher(context: LauncherContext, target: LaunchTarget): Promise<Launcher> {
+  const load = FACTORIES[target];
   if (load === undefined) {
-    throw new ConfigError(`LAUNCH_TARGET=${context.config.target} is not available in this version.`);
+    throw new ConfigError(`LAUNCH_TARGET=${target} is not available in this version.`);
   }
   return (await load())(context);
 }

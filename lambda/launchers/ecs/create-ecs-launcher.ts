@@ -1,12 +1,28 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { launchPacerFrom } from '../pacing/pacing-config.js';
 import type { LauncherContext } from '../registry.js';
+import { DEFAULT_RETRY_POLICY } from '../retry.js';
 import { loadEcsConfig } from './ecs-config.js';
 import { EcsLauncher } from './ecs-launcher.js';
 
-/** Builds the ECS launcher from `ECS_*` variables. The SDK's own retries are off: ours know the deadline. */
+/**
+ * Builds the ECS launcher from `ECS_*` variables. The SDK's own retries are off: ours know the deadline.
+ * `AWS_REGION` / `AWS_ENDPOINT_URL_ECS` in `env` (set per target by the failover wiring) pick the
+ * Region; otherwise the SDK's usual resolution applies. RunTask calls are paced (`LAUNCH_RATE_PER_SECOND`).
+ */
 export function createEcsLauncher({ env, config }: LauncherContext): EcsLauncher {
   const ecsConfig = loadEcsConfig(env);
-  return new EcsLauncher(new ECSClient({ maxAttempts: 1 }), ecsConfig, {
+  const pacer = launchPacerFrom(
+    env,
+    DEFAULT_RETRY_POLICY.attemptTimeoutMs - DEFAULT_RETRY_POLICY.minAttemptMs,
+  );
+  const client = new ECSClient({
+    maxAttempts: 1,
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(env.AWS_ENDPOINT_URL_ECS ? { endpoint: env.AWS_ENDPOINT_URL_ECS } : {}),
+  });
+  return new EcsLauncher(client, ecsConfig, {
     retryAfterSeconds: config.retryAfterSeconds,
+    beforeAttempt: pacer ? (signal) => pacer.take(signal) : undefined,
   });
 }

@@ -42,3 +42,26 @@ export function isRetryableEcsError(error: unknown): boolean {
   const name = (error as { name?: string }).name ?? '';
   return name !== 'ConflictException' && CONFIG_HINTS[name] === undefined;
 }
+
+/** Network errors raised before a request reached the service: nothing can have been launched. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether a failed RunTask attempt may still have started a task: true for timeouts, lost
+ * responses and 5xx answers; false when ECS refused (4xx), answered with `failures`, or the call
+ * was never sent (connection refused, pacer gave up).
+ */
+export function mayHaveLaunched(error: unknown): boolean {
+  if (error instanceof LaunchFailureError) return false;
+  const e = error as {
+    name?: string;
+    code?: string;
+    cause?: { code?: string };
+    $metadata?: { httpStatusCode?: number };
+  };
+  if (e?.name === 'LaunchRateLimited') return false;
+  const status = e?.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 400 && status < 500) return false;
+  const code = e?.code ?? e?.cause?.code;
+  return !(code !== undefined && NOT_SENT.has(code));
+}

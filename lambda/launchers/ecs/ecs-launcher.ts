@@ -7,13 +7,25 @@ import {
   type Tag,
 } from '@aws-sdk/client-ecs';
 import { TemporarilyUnavailableError } from '../../dispatch/errors.js';
+import { markLaunchRuledOut } from '../launch-evidence.js';
 import type { Launcher, LaunchRequest, LaunchResult } from '../launcher.js';
 import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';
 import { clientTokenFor, startedByFor } from './client-token.js';
 import type { EcsConfig } from './ecs-config.js';
-import { configErrorFor, isCapacityFailure, isRetryableEcsError, LaunchFailureError } from './ecs-errors.js';
+import {
+  configErrorFor,
+  isCapacityFailure,
+  isRetryableEcsError,
+  LaunchFailureError,
+  mayHaveLaunched,
+} from './ecs-errors.js';
 
 type Provider = 'FARGATE' | 'FARGATE_SPOT';
+
+/** Whether any RunTask attempt of one launch ended without a clear refusal (see `mayHaveLaunched`). */
+interface Evidence {
+  ambiguous: boolean;
+}
 
 export interface EcsLauncherOptions {
   readonly retry?: RetryPolicy;
@@ -65,8 +77,29 @@ export class EcsLauncher implements Launcher {
   }
 
   async launch(request: LaunchRequest): Promise<LaunchResult> {
+    const evidence: Evidence = { ambiguous: false };
+    try {
+      return await this.launchWith(request, evidence);
+    } catch (error) {
+      throw evidence.ambiguous || !(error instanceof Error) ? error : markLaunchRuledOut(error);
+    }
+  }
+
+  /** The task this key launched earlier, if still pending or running; throws when ECS cannot tell. */
+  async findLaunch(request: LaunchRequest, signal: AbortSignal): Promise<LaunchResult | undefined> {
+    const answer = await this.client.send(
+      new ListTasksCommand({ cluster: this.config.cluster, startedBy: startedByFor(request.dedupKey) }),
+      { abortSignal: signal },
+    );
+    const taskArn = answer.taskArns?.[0];
+    return taskArn === undefined
+      ? undefined
+      : { platform: this.platform, launchId: taskArn, duplicate: true };
+  }
+
+  private async launchWith(request: LaunchRequest, evidence: Evidence): Promise<LaunchResult> {
     if (this.config.capacity !== 'FARGATE_SPOT_THEN_FARGATE') {
-      return this.runTask(request, this.config.capacity, clientTokenFor(request.dedupKey));
+      return this.runTask(request, this.config.capacity, clientTokenFor(request.dedupKey), evidence);
     }
     // Spot and on-demand need different client tokens (same token + other parameters is a conflict),
     // so look for an earlier launch first: a re-delivery after an on-demand fallback must not start
@@ -74,10 +107,10 @@ export class EcsLauncher implements Launcher {
     const earlier = await this.findEarlierLaunch(request);
     if (earlier !== undefined) return earlier;
     try {
-      return await this.runTask(request, 'FARGATE_SPOT', clientTokenFor(request.dedupKey), true);
+      return await this.runTask(request, 'FARGATE_SPOT', clientTokenFor(request.dedupKey), evidence, true);
     } catch (error) {
       if (!(error instanceof LaunchFailureError && error.capacity)) throw error;
-      return this.runTask(request, 'FARGATE', clientTokenFor(`${request.dedupKey}#on-demand`));
+      return this.runTask(request, 'FARGATE', clientTokenFor(`${request.dedupKey}#on-demand`), evidence);
     }
   }
 
@@ -86,6 +119,7 @@ export class EcsLauncher implements Launcher {
     request: LaunchRequest,
     provider: Provider,
     clientToken: string,
+    evidence: Evidence,
     failFastOnCapacity = false,
   ): Promise<LaunchResult> {
     const input = this.runTaskInput(request, provider, clientToken);
@@ -93,7 +127,11 @@ export class EcsLauncher implements Launcher {
       return await retryWithin(
         request.deadline,
         this.retry,
-        (signal, attempt) => this.attempt(input, provider, signal, attempt),
+        (signal, attempt) =>
+          this.attempt(input, provider, signal, attempt).catch((error: unknown) => {
+            if (mayHaveLaunched(error)) evidence.ambiguous = true;
+            throw error;
+          }),
         (error) =>
           !(failFastOnCapacity && error instanceof LaunchFailureError && error.capacity) &&
           (error instanceof LaunchFailureError || isRetryableEcsError(error)),

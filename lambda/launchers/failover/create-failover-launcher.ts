@@ -1,0 +1,73 @@
+import { LAUNCH_TARGETS, type LaunchTarget } from '../../config/config.js';
+import type { Env } from '../../config/env-reader.js';
+import { ConfigError } from '../../dispatch/errors.js';
+import type { Launcher } from '../launcher.js';
+import type { LauncherContext } from '../registry.js';
+import { FailoverLauncher, type FailoverTarget } from './failover-launcher.js';
+
+/** Builds one target's launcher; the registry passes its own single-target factory. */
+export type SingleLauncherFactory = (context: LauncherContext, target: LaunchTarget) => Promise<Launcher>;
+
+const ENTRY = /^([a-z-]+)(?::([A-Z][A-Z0-9_]*))?$/;
+
+/**
+ * The environment one failover target sees: every `<PREFIX>_NAME` variable becomes `NAME`, over the
+ * primary's. `SECONDARY_ECS_CLUSTER` is `ECS_CLUSTER` and `SECONDARY_AWS_REGION` is `AWS_REGION` for
+ * the target `ecs:SECONDARY`; what is not prefixed is inherited from the primary.
+ */
+export function envForPrefix(env: Env, prefix: string | undefined): Env {
+  if (prefix === undefined) return env;
+  const start = `${prefix}_`;
+  const own = Object.entries(env)
+    .filter(([name]) => name.startsWith(start) && name.length > start.length)
+    .map(([name, value]) => [name.slice(start.length), value]);
+  return { ...env, ...Object.fromEntries(own) };
+}
+
+/** Parses `FAILOVER_TARGETS` (`<target>[:<PREFIX>]`, comma-separated) into targets after the primary. */
+export function parseFailoverTargets(raw: string): { target: LaunchTarget; prefix?: string; name: string }[] {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const match = ENTRY.exec(item);
+      const target = match?.[1] as LaunchTarget | undefined;
+      if (match === null || target === undefined || !LAUNCH_TARGETS.includes(target)) {
+        throw new ConfigError(
+          `FAILOVER_TARGETS contains "${item.slice(0, 60)}": expected <target>[:<PREFIX>] with target one of ${LAUNCH_TARGETS.join(', ')} and PREFIX in capitals, e.g. ecs:SECONDARY`,
+        );
+      }
+      return { target, prefix: match[2], name: item };
+    });
+}
+
+/** The primary (`LAUNCH_TARGET`) followed by the `FAILOVER_TARGETS`, as one launcher. */
+export async function createFailoverLauncher(
+  context: LauncherContext,
+  raw: string,
+  single: SingleLauncherFactory,
+): Promise<FailoverLauncher> {
+  const entries = [
+    { target: context.config.target, prefix: undefined, name: context.config.target },
+    ...parseFailoverTargets(raw),
+  ];
+  const names = entries.map((entry) => entry.name);
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated !== undefined) {
+    throw new ConfigError(`FAILOVER_TARGETS repeats "${repeated}": give each extra target its own PREFIX`);
+  }
+  const targets: FailoverTarget[] = [];
+  for (const entry of entries) {
+    const env = envForPrefix(context.env, entry.prefix);
+    const launcher = await single(
+      { ...context, env, config: { ...context.config, target: entry.target } },
+      entry.target,
+    );
+    targets.push({ name: entry.name, launcher });
+  }
+  return new FailoverLauncher(targets, {
+    retryAfterSeconds: context.config.retryAfterSeconds,
+    logger: context.logger,
+  });
+}
