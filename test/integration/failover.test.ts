@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startedByFor } from '../../lambda/launchers/ecs/client-token.js';
+import { AwsStandIn, type Fault, faults, type Operation } from '../support/aws-stand-in.js';
+import { Harness, json, scalrBody, toRequest } from '../support/harness.js';
+
+type FaultRule = (operation: Operation, n: number) => Fault | undefined;
+
+/** Primary and secondary Regions, each its own ECS stand-in, behind one dispatcher. */
+describe('failover from the primary ECS target to a secondary one', () => {
+  let h: Harness;
+  let secondary: AwsStandIn;
+  let primaryFault: FaultRule | undefined;
+  let secondaryFault: FaultRule | undefined;
+  let env: Record<string, string>;
+
+  beforeEach(async () => {
+    primaryFault = undefined;
+    secondaryFault = undefined;
+    secondary = new AwsStandIn({ faultFor: (operation, n) => secondaryFault?.(operation, n) });
+    const secondaryEndpoint = await secondary.start();
+    h = new Harness({ faultFor: (operation, n) => primaryFault?.(operation, n) });
+    env = {
+      FAILOVER_TARGETS: 'ecs:SECONDARY',
+      SECONDARY_ECS_CLUSTER: 'agents-dr',
+      SECONDARY_AWS_REGION: 'us-west-2',
+      SECONDARY_AWS_ENDPOINT_URL_ECS: secondaryEndpoint,
+      SECONDARY_ECS_SUBNETS: 'subnet-0aaaaaaaaaaaaaaa1',
+      LAUNCH_DEADLINE_MS: '3000',
+    };
+    await h.start(env);
+  });
+  afterEach(async () => {
+    await h.stop();
+    await secondary.stop();
+  });
+
+  const deliver = (key: string) => h.deliver({ body: scalrBody(key), headers: { 'Idempotency-Key': key } });
+
+  it('launches on the primary and says so when the primary accepts', async () => {
+    const answer = await deliver('atask-p1');
+
+    expect(answer.statusCode).toBe(202);
+    expect(json(answer)).toMatchObject({ target: 'ecs', failedOver: false, duplicate: false });
+    expect(h.standIn.tasks).toHaveLength(1);
+    expect(secondary.tasks).toHaveLength(0);
+  });
+
+  it('moves to the secondary when the primary has no capacity, and the answer and logs name it', async () => {
+    primaryFault = (operation) => (operation === 'RunTask' ? faults.capacity() : undefined);
+
+    const answer = await deliver('atask-cap');
+
+    expect(answer.statusCode).toBe(202);
+    expect(json(answer)).toMatchObject({ target: 'ecs:SECONDARY', failedOver: true, duplicate: false });
+    expect(h.standIn.tasks).toHaveLength(0);
+    expect(secondary.tasks).toHaveLength(1);
+    expect(secondary.tasks[0]?.input).toMatchObject({ cluster: 'agents-dr' });
+    const accepted = h.entries().find((entry) => entry.message === 'launch accepted');
+    expect(accepted).toMatchObject({ outcome: 'launched', target: 'ecs:SECONDARY' });
+    expect(h.entries().some((entry) => entry.message === 'launch target failed; trying the next one')).toBe(
+      true,
+    );
+  });
+
+  it('moves to the secondary when the primary denies access', async () => {
+    primaryFault = (operation) => (operation === 'RunTask' ? faults.accessDenied() : undefined);
+
+    const answer = await deliver('atask-denied');
+
+    expect(answer.statusCode).toBe(202);
+    expect(json(answer).target).toBe('ecs:SECONDARY');
+    expect(secondary.tasks).toHaveLength(1);
+  });
+
+  it('does not launch on the primary again when a key that failed over is re-delivered elsewhere', async () => {
+    primaryFault = (operation) => (operation === 'RunTask' ? faults.capacity() : undefined);
+    await deliver('atask-again');
+    primaryFault = undefined;
+    const otherContainer = h.another(env);
+
+    const answer = await otherContainer(
+      toRequest({ body: scalrBody('atask-again'), headers: { 'Idempotency-Key': 'atask-again' } }),
+    );
+
+    expect(answer.statusCode).toBe(202);
+    expect(json(answer)).toMatchObject({ target: 'ecs:SECONDARY', duplicate: true });
+    expect(h.standIn.tasks).toHaveLength(0);
+    expect(secondary.tasks).toHaveLength(1);
+  });
+
+  it('answers with the primary task, not a second launch, when the primary launched but its answer was lost', async () => {
+    primaryFault = (operation, n) => (operation === 'RunTask' && n === 1 ? faults.slow(2_500) : undefined);
+
+    const answer = await deliver('atask-lost');
+
+    expect(answer.statusCode).toBe(202);
+    expect(json(answer)).toMatchObject({ target: 'ecs', duplicate: true });
+    expect(json(answer).launchId).toBe(h.standIn.tasks[0]?.taskArn);
+    expect(h.standIn.tasksFor(startedByFor('atask-lost'))).toHaveLength(1);
+    expect(secondary.tasks).toHaveLength(0);
+  });
+
+  it('answers 503 instead of failing over when it cannot confirm the primary launched nothing', async () => {
+    primaryFault = (operation, n) =>
+      operation === 'ListTasks'
+        ? faults.server()
+        : operation === 'RunTask' && n === 1
+          ? faults.slow(2_500)
+          : undefined;
+
+    const answer = await deliver('atask-unsure');
+
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers['retry-after']).toBe('5');
+    expect(secondary.tasks).toHaveLength(0);
+  });
+
+  it('answers 503 naming both targets when neither can launch', async () => {
+    primaryFault = (operation) => (operation === 'RunTask' ? faults.capacity() : undefined);
+    secondaryFault = (operation) => (operation === 'RunTask' ? faults.capacity() : undefined);
+
+    const answer = await deliver('atask-none');
+
+    expect(answer.statusCode).toBe(503);
+    const message = (json(answer).error as { message: string }).message;
+    expect(message).toContain('ecs:');
+    expect(message).toContain('ecs:SECONDARY:');
+    expect(h.standIn.tasks.length + secondary.tasks.length).toBe(0);
+  });
+});
