@@ -57,7 +57,10 @@ export class FailoverLauncher implements Launcher {
     for (const [index, target] of this.targets.entries()) {
       const left = request.deadline - this.now();
       const isLast = index === this.targets.length - 1;
-      const deadline = isLast ? request.deadline : this.now() + left / (this.targets.length - index);
+      // Whole milliseconds: the deadline ends up in AbortSignal.timeout, which rejects fractions.
+      const deadline = isLast
+        ? request.deadline
+        : this.now() + Math.floor(left / (this.targets.length - index));
       try {
         const result = await target.launcher.launch({ ...request, deadline });
         return this.withTarget(result, target.name, index);
