@@ -12,7 +12,10 @@ import { Dispatcher } from './dispatcher.js';
 import { ConfigError } from './errors.js';
 import { LaunchCoalescer } from './launch-coalescer.js';
 
-export type RequestHandler = (request: WebhookRequest) => Promise<HttpAnswer>;
+export type RequestHandler = ((request: WebhookRequest) => Promise<HttpAnswer>) & {
+  /** Settles once the launch target is loaded (or known to be misconfigured); await it during init. */
+  readonly ready?: Promise<void>;
+};
 
 export interface DispatcherOverrides {
   readonly logger?: Logger;
@@ -34,7 +37,7 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
     logger.error('configuration invalid', {
       reason: error instanceof ConfigError ? error.message : String(error),
     });
-    return async () => errorAnswer(error);
+    return Object.assign(async () => errorAnswer(error), { ready: Promise.resolve() });
   }
 
   let secretsManager = overrides.secretsManager;
@@ -55,11 +58,14 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
 
   const launcher = overrides.launcher ? overrides.launcher(config) : createLauncher({ env, config, logger });
   // Reported per request; without this an invalid target would be an unhandled rejection at start-up.
-  launcher.catch((error: unknown) => {
-    logger.error('launch target configuration invalid', {
-      reason: error instanceof ConfigError ? error.message : (error as Error).name,
-    });
-  });
+  const ready = launcher.then(
+    () => undefined,
+    (error: unknown) => {
+      logger.error('launch target configuration invalid', {
+        reason: error instanceof ConfigError ? error.message : (error as Error).name,
+      });
+    },
+  );
 
   const dispatcher = new Dispatcher({
     config,
@@ -69,5 +75,5 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
     coalescer: new LaunchCoalescer({ rememberMs: 60 * 60 * 1000, maxEntries: 10_000 }),
     logger,
   });
-  return (request) => dispatcher.handle(request);
+  return Object.assign((request: WebhookRequest) => dispatcher.handle(request), { ready });
 }
