@@ -37,6 +37,8 @@ export async function measureWarm(bundle: string, samples = 2000, concurrency = 
     ECS_CONTAINER_NAME: 'agent',
     ECS_SUBNETS: 'subnet-0123456789abcdef0',
     LOG_LEVEL: 'warn',
+    // Measures the dispatcher's own overhead: the stand-in has no launch limit, so no client-side pacing.
+    LAUNCH_RATE_PER_SECOND: '0',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   const { handler } = (await import(bundle)) as { handler: Handler };

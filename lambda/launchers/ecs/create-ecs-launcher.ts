@@ -12,10 +12,10 @@ import { EcsLauncher } from './ecs-launcher.js';
  */
 export function createEcsLauncher({ env, config }: LauncherContext): EcsLauncher {
   const ecsConfig = loadEcsConfig(env);
-  const pacer = launchPacerFrom(
-    env,
-    DEFAULT_RETRY_POLICY.attemptTimeoutMs - DEFAULT_RETRY_POLICY.minAttemptMs,
-  );
+  // A slot further away than one attempt (or the whole deadline) can wait is refused at once: the
+  // 503 then reaches Scalr early instead of after a wait that was bound to fail.
+  const { attemptTimeoutMs, minAttemptMs } = DEFAULT_RETRY_POLICY;
+  const pacer = launchPacerFrom(env, Math.min(attemptTimeoutMs, config.launchDeadlineMs) - minAttemptMs);
   const client = new ECSClient({
     maxAttempts: 1,
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
