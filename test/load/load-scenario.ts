@@ -40,6 +40,8 @@ export interface LoadScenarioOptions {
   readonly launchDeadlineMs?: number;
   readonly duplicateShare?: number;
   readonly concurrentShare?: number;
+  /** Other traffic sent to the same server while the simulated Scalr runs (e.g. bad requests). */
+  readonly alongside?: (url: string) => Promise<void>;
 }
 
 export interface LoadReport {
@@ -101,6 +103,7 @@ export async function runLoadScenario(options: LoadScenarioOptions): Promise<Loa
     dispatch: (request) => (dispatchers[turn++ % dispatchers.length] as RequestHandler)(request),
   });
   try {
+    const alongside = options.alongside?.(server.url);
     const simulation = await simulateScalr({
       url: server.url,
       webhookSecret: WEBHOOK_SECRET,
@@ -112,6 +115,7 @@ export async function runLoadScenario(options: LoadScenarioOptions): Promise<Loa
       baseBackoffMs: 100,
       maxDeliveries: 40,
     });
+    await alongside;
     return assess(h, simulation, injected);
   } finally {
     await server.close();
