@@ -1,0 +1,61 @@
+import { pathToFileURL } from 'node:url';
+import {
+  FARGATE_BUCKET,
+  type FaultRates,
+  formatLoadReport,
+  type LoadReport,
+  NO_FAULTS,
+  runLoadScenario,
+} from '../test/load/load-scenario.js';
+
+/** Faults of the "bad day" run: rates per platform call. */
+export const BAD_DAY: FaultRates = {
+  throttle: 0.05,
+  server: 0.03,
+  slow: 0.01,
+  drop: 0.02,
+  capacity: 0.03,
+  secrets: 0.2,
+};
+
+export interface BurstFigures {
+  readonly tasks: number;
+  readonly paced: LoadReport;
+  readonly unpaced: LoadReport;
+  readonly badDay: LoadReport;
+}
+
+/**
+ * The 09:00 burst: `tasks` Scalr webhooks at once against the ECS stand-in with Fargate's launch
+ * bucket, once with client-side pacing, once without, and once paced with seeded faults over two
+ * containers. Everything runs in this process, over HTTP on 127.0.0.1.
+ */
+export async function measureBurst(tasks = 300): Promise<BurstFigures> {
+  const paced = await runLoadScenario({ tasks, seed: 11, faults: NO_FAULTS, pacing: true, containers: 1 });
+  const unpaced = await runLoadScenario({ tasks, seed: 11, faults: NO_FAULTS, pacing: false, containers: 1 });
+  const badDay = await runLoadScenario({
+    tasks,
+    seed: 12,
+    faults: BAD_DAY,
+    slowMs: 9_000,
+    pacing: true,
+    containers: 2,
+  });
+  return { tasks, paced, unpaced, badDay };
+}
+
+export function formatBurst(figures: BurstFigures): string[] {
+  const { tasks } = figures;
+  return [
+    `# Burst of ${tasks} tasks against Fargate's launch bucket (burst ${FARGATE_BUCKET.burst}, ${FARGATE_BUCKET.refillPerSecond}/s)`,
+    ...formatLoadReport('paced (LAUNCH_RATE_PER_SECOND=20, LAUNCH_BURST=100)', figures.paced),
+    ...formatLoadReport('unpaced (LAUNCH_RATE_PER_SECOND=0)', figures.unpaced),
+    ...formatLoadReport('paced, 2 containers, seeded faults (bad day)', figures.badDay),
+  ];
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const tasks = Number(process.argv[2] ?? 300);
+  console.log(formatBurst(await measureBurst(tasks)).join('\n'));
+}
