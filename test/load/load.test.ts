@@ -69,8 +69,9 @@ describe(`a burst of ${TASKS} Scalr tasks against Fargate's launch limits (burst
         tasks: TASKS,
         seed: 2,
         faults: FAULTS,
-        // Past the 8 s deadline: these launches happen but their answers are lost; Scalr re-delivers.
-        slowMs: 9_000,
+        // Past the 4 s deadline: these launches happen but their answers are lost; Scalr re-delivers.
+        launchDeadlineMs: 4_000,
+        slowMs: 5_000,
         pacing: true,
         containers: 2,
       });
