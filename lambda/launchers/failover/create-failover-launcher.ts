@@ -57,6 +57,7 @@ export async function createFailoverLauncher(
   if (repeated !== undefined) {
     throw new ConfigError(`FAILOVER_TARGETS repeats "${repeated}": give each extra target its own PREFIX`);
   }
+  rejectSharedClusters(entries.map((entry) => ({ ...entry, env: envForPrefix(context.env, entry.prefix) })));
   const targets: FailoverTarget[] = [];
   for (const entry of entries) {
     const env = envForPrefix(context.env, entry.prefix);
@@ -70,4 +71,24 @@ export async function createFailoverLauncher(
     retryAfterSeconds: context.config.retryAfterSeconds,
     logger: context.logger,
   });
+}
+
+/**
+ * Two ECS targets on one cluster would share RunTask client tokens: the second would get a
+ * ConflictException for a key the first refused, and could not launch. Spot then on-demand in one
+ * cluster is `ECS_CAPACITY=FARGATE_SPOT_THEN_FARGATE`, which keeps the tokens apart.
+ */
+function rejectSharedClusters(entries: readonly { target: LaunchTarget; name: string; env: Env }[]): void {
+  const seen = new Map<string, string>();
+  for (const { target, name, env } of entries) {
+    if (target !== 'ecs') continue;
+    const cluster = `${env.AWS_REGION ?? ''}|${env.ECS_CLUSTER ?? ''}`;
+    const other = seen.get(cluster);
+    if (other !== undefined) {
+      throw new ConfigError(
+        `FAILOVER_TARGETS: ${other} and ${name} use the same ECS cluster (${env.ECS_CLUSTER}) in the same Region; give ${name} its own cluster or Region, or use ECS_CAPACITY=FARGATE_SPOT_THEN_FARGATE for Spot then on-demand in one cluster`,
+      );
+    }
+    seen.set(cluster, name);
+  }
 }
