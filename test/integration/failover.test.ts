@@ -72,6 +72,34 @@ describe('failover from the primary ECS target to a secondary one', () => {
     expect(secondary.tasks).toHaveLength(1);
   });
 
+  it('answers with the task another container launched on the primary when its own attempts were refused', async () => {
+    await deliver('atask-race');
+    primaryFault = (operation) => (operation === 'RunTask' ? faults.throttle() : undefined);
+
+    const answer = await h.another(env)(
+      toRequest({ body: scalrBody('atask-race'), headers: { 'Idempotency-Key': 'atask-race' } }),
+    );
+
+    expect(answer.statusCode).toBe(202);
+    expect(json(answer)).toMatchObject({
+      target: 'ecs',
+      duplicate: true,
+      launchId: h.standIn.tasks[0]?.taskArn,
+    });
+    expect(h.standIn.tasks).toHaveLength(1);
+    expect(secondary.tasks).toHaveLength(0);
+  });
+
+  it('moves to the secondary when the primary refuses every call and cannot be asked either', async () => {
+    primaryFault = (operation) => (operation === 'GetSecretValue' ? undefined : faults.accessDenied());
+
+    const answer = await deliver('atask-region-denied');
+
+    expect(answer.statusCode).toBe(202);
+    expect(json(answer).target).toBe('ecs:SECONDARY');
+    expect(secondary.tasks).toHaveLength(1);
+  });
+
   it('does not launch on the primary again when a key that failed over is re-delivered elsewhere', async () => {
     primaryFault = (operation) => (operation === 'RunTask' ? faults.capacity() : undefined);
     await deliver('atask-again');

@@ -2,7 +2,7 @@ import { percentile } from '../../bench/stats.js';
 import type { RequestHandler } from '../../lambda/dispatch/create-dispatcher.js';
 import { startedByFor } from '../../lambda/launchers/ecs/client-token.js';
 import { startGatewayServer } from '../../local/gateway-server.js';
-import { type Fault, faults, type Operation } from '../support/aws-stand-in.js';
+import { AwsStandIn, type Fault, faults, type Operation } from '../support/aws-stand-in.js';
 import { AGENT_TOKEN, Harness, WEBHOOK_SECRET } from '../support/harness.js';
 import { seededRandom } from './random.js';
 import { type SimulationResult, simulateScalr } from './scalr-simulator.js';
@@ -40,6 +40,11 @@ export interface LoadScenarioOptions {
   readonly launchDeadlineMs?: number;
   readonly duplicateShare?: number;
   readonly concurrentShare?: number;
+  /**
+   * Adds a secondary ECS target in another "Region" (its own stand-in and launch bucket) and makes
+   * the primary run out of capacity after this many RunTask calls.
+   */
+  readonly failoverAfterCalls?: number;
   /** Other traffic sent to the same server while the simulated Scalr runs (e.g. bad requests). */
   readonly alongside?: (url: string) => Promise<void>;
 }
@@ -48,6 +53,8 @@ export interface LoadReport {
   readonly tasks: number;
   readonly launchedExactlyOnce: number;
   readonly launchedMoreThanOnce: number;
+  /** Keys launched more than once, to start the investigation from. */
+  readonly doubleKeys: readonly string[];
   /** Tasks with no launch at all. */
   readonly lost: number;
   /** Tasks that never got a 2xx (the simulated Scalr gave up). */
@@ -60,6 +67,8 @@ export interface LoadReport {
   readonly deliveriesPerTask: number;
   readonly statusCounts: Readonly<Record<string, number>>;
   readonly runTaskCalls: number;
+  /** Tasks whose first 2xx named each target (`unnamed` without failover). */
+  readonly acceptedByTarget: Readonly<Record<string, number>>;
   readonly attemptsPerLaunch: number;
   /** First delivery to first 2xx, per task. */
   readonly acceptMs: { p50: number; p95: number; p99: number; max: number };
@@ -82,8 +91,20 @@ export interface LoadReport {
  */
 export async function runLoadScenario(options: LoadScenarioOptions): Promise<LoadReport> {
   const injected: Record<string, number> = {};
-  const faultFor = faultPlan(options.faults, options.slowMs ?? 3_000, options.seed, injected);
+  const planned = faultPlan(options.faults, options.slowMs ?? 3_000, options.seed, injected);
+  const dryAfter = options.failoverAfterCalls;
+  const faultFor = (operation: Operation, n: number) =>
+    dryAfter !== undefined && operation === 'RunTask' && n > dryAfter
+      ? faults.capacity()
+      : planned(operation);
   const h = new Harness({ launchBucket: FARGATE_BUCKET, faultFor });
+  const secondary = dryAfter === undefined ? undefined : new AwsStandIn({ launchBucket: FARGATE_BUCKET });
+  const secondaryEnv = secondary && {
+    FAILOVER_TARGETS: 'ecs:SECONDARY',
+    SECONDARY_AWS_REGION: 'us-west-2',
+    SECONDARY_AWS_ENDPOINT_URL_ECS: await secondary.start(),
+    SECONDARY_ECS_CLUSTER: 'agents-dr',
+  };
   const share = (value: number) => String(Math.max(1, Math.floor(value / options.containers)));
   const env = {
     LAUNCH_DEADLINE_MS: String(options.launchDeadlineMs ?? 8_000),
@@ -94,6 +115,7 @@ export async function runLoadScenario(options: LoadScenarioOptions): Promise<Loa
     LAUNCH_RATE_PER_SECOND: options.pacing ? share(FARGATE_BUCKET.refillPerSecond) : '0',
     LAUNCH_BURST: share(FARGATE_BUCKET.burst),
     LOG_LEVEL: 'info',
+    ...secondaryEnv,
   };
   await h.start(env);
   const dispatchers: RequestHandler[] = [h.dispatch];
@@ -116,10 +138,11 @@ export async function runLoadScenario(options: LoadScenarioOptions): Promise<Loa
       maxDeliveries: 40,
     });
     await alongside;
-    return assess(h, simulation, injected);
+    return assess(h, secondary, simulation, injected);
   } finally {
     await server.close();
     await h.stop();
+    await secondary?.stop();
   }
 }
 
@@ -159,9 +182,22 @@ function faultPlan(
   };
 }
 
-function assess(h: Harness, simulation: SimulationResult, injected: Record<string, number>): LoadReport {
+function assess(
+  h: Harness,
+  secondary: AwsStandIn | undefined,
+  simulation: SimulationResult,
+  injected: Record<string, number>,
+): LoadReport {
+  const standIns = secondary === undefined ? [h.standIn] : [h.standIn, secondary];
+  const allTasks = standIns.flatMap((standIn) => standIn.tasks);
+  const runTaskCalls = standIns.reduce((sum, standIn) => sum + standIn.calls.RunTask, 0);
+  const acceptedByTarget: Record<string, number> = {};
+  for (const task of simulation.tasks) {
+    const target = task.deliveries.find((d) => d.status >= 200 && d.status < 300)?.target ?? 'unnamed';
+    acceptedByTarget[target] = (acceptedByTarget[target] ?? 0) + 1;
+  }
   const launches = new Map<string, string[]>();
-  for (const task of h.standIn.tasks) {
+  for (const task of allTasks) {
     const arns = launches.get(task.startedBy ?? '') ?? [];
     arns.push(task.taskArn);
     launches.set(task.startedBy ?? '', arns);
@@ -170,6 +206,7 @@ function assess(h: Harness, simulation: SimulationResult, injected: Record<strin
   let acceptedWithoutLaunch = 0;
   let exactlyOnce = 0;
   let moreThanOnce = 0;
+  const doubleKeys: string[] = [];
   let lost = 0;
   const known = new Set<string>();
   const answerTimes: number[] = [];
@@ -178,7 +215,10 @@ function assess(h: Harness, simulation: SimulationResult, injected: Record<strin
     known.add(startedBy);
     const arns = launches.get(startedBy) ?? [];
     if (arns.length === 1) exactlyOnce++;
-    if (arns.length > 1) moreThanOnce++;
+    if (arns.length > 1) {
+      moreThanOnce++;
+      doubleKeys.push(task.key);
+    }
     if (arns.length === 0) lost++;
     for (const delivery of task.deliveries) {
       statusCounts[delivery.status] = (statusCounts[delivery.status] ?? 0) + 1;
@@ -193,7 +233,7 @@ function assess(h: Harness, simulation: SimulationResult, injected: Record<strin
   );
   const lastAcceptMs = Math.max(0, ...simulation.tasks.map((task) => task.acceptedAt ?? 0));
   const deliveries = simulation.tasks.reduce((sum, task) => sum + task.deliveries.length, 0);
-  const launched = h.standIn.tasks.length;
+  const launched = allTasks.length;
   const strayLaunches = [...launches.keys()].filter((startedBy) => !known.has(startedBy)).length;
   const secretLeaks = h.logs.filter(
     (line) => line.includes(WEBHOOK_SECRET) || line.includes(AGENT_TOKEN),
@@ -204,6 +244,7 @@ function assess(h: Harness, simulation: SimulationResult, injected: Record<strin
     tasks: simulation.tasks.length,
     launchedExactlyOnce: exactlyOnce,
     launchedMoreThanOnce: moreThanOnce,
+    doubleKeys,
     lost,
     unanswered: simulation.tasks.length - accepted.length,
     acceptedWithoutLaunch,
@@ -211,8 +252,9 @@ function assess(h: Harness, simulation: SimulationResult, injected: Record<strin
     deliveries,
     deliveriesPerTask: deliveries / simulation.tasks.length,
     statusCounts,
-    runTaskCalls: h.standIn.calls.RunTask,
-    attemptsPerLaunch: launched === 0 ? Number.NaN : h.standIn.calls.RunTask / launched,
+    runTaskCalls,
+    acceptedByTarget,
+    attemptsPerLaunch: launched === 0 ? Number.NaN : runTaskCalls / launched,
     acceptMs: {
       p50: percentile(sortedAccept, 50),
       p95: percentile(sortedAccept, 95),
@@ -240,7 +282,7 @@ export function formatLoadReport(title: string, r: LoadReport): string[] {
     `## ${title}`,
     `tasks ${r.tasks}: launched exactly once ${r.launchedExactlyOnce}, more than once ${r.launchedMoreThanOnce}, lost ${r.lost}, never answered 2xx ${r.unanswered}, 2xx without a launch ${r.acceptedWithoutLaunch}, stray launches ${r.strayLaunches}`,
     `deliveries ${r.deliveries} (${r.deliveriesPerTask.toFixed(2)} per task) by status ${JSON.stringify(r.statusCounts)}`,
-    `RunTask calls ${r.runTaskCalls} = ${r.attemptsPerLaunch.toFixed(2)} attempts per launch; faults injected ${JSON.stringify(r.faultsInjected)}`,
+    `RunTask calls ${r.runTaskCalls} = ${r.attemptsPerLaunch.toFixed(2)} attempts per launch; faults injected ${JSON.stringify(r.faultsInjected)}; accepted by target ${JSON.stringify(r.acceptedByTarget)}`,
     `time to 2xx per task  p50 ${f(r.acceptMs.p50)} ms  p95 ${f(r.acceptMs.p95)} ms  p99 ${f(r.acceptMs.p99)} ms  max ${f(r.acceptMs.max)} ms`,
     `2xx answer latency    p50 ${f(r.answerMs.p50)} ms  p95 ${f(r.answerMs.p95)} ms  p99 ${f(r.answerMs.p99)} ms`,
     `all launched after ${(r.lastAcceptMs / 1000).toFixed(1)} s = ${r.launchesPerSecond.toFixed(1)} launches/s (Fargate bucket: burst ${FARGATE_BUCKET.burst}, ${FARGATE_BUCKET.refillPerSecond}/s; best possible ${r.idealSeconds.toFixed(1)} s)`,

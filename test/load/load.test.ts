@@ -16,6 +16,7 @@ const FAULTS: FaultRates = {
 
 function expectExactlyOnce(report: LoadReport): void {
   expect(report.launchedExactlyOnce).toBe(report.tasks);
+  expect(report.doubleKeys).toEqual([]);
   expect(report.launchedMoreThanOnce).toBe(0);
   expect(report.lost).toBe(0);
   expect(report.unanswered).toBe(0);
@@ -81,6 +82,31 @@ describe(`a burst of ${TASKS} Scalr tasks against Fargate's launch limits (burst
 
       expectExactlyOnce(report);
       expect(Object.values(report.faultsInjected).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'fails over to a second Region when the primary runs out of capacity mid-burst, still launching each task once',
+    async () => {
+      const report = await runLoadScenario({
+        tasks: TASKS,
+        seed: 4,
+        faults: noFaults(),
+        failoverAfterCalls: Math.floor(TASKS / 3),
+        pacing: true,
+        containers: 2,
+      });
+      console.log(
+        formatLoadReport(
+          `${TASKS} tasks, primary out of capacity after ${Math.floor(TASKS / 3)} calls, failover to a second Region`,
+          report,
+        ).join('\n'),
+      );
+
+      expectExactlyOnce(report);
+      expect(report.acceptedByTarget.ecs).toBeGreaterThan(0);
+      expect(report.acceptedByTarget['ecs:SECONDARY']).toBeGreaterThan(0);
     },
     TIMEOUT_MS,
   );

@@ -27,9 +27,9 @@ type Verdict = { kind: 'next'; proof: string } | { kind: 'found'; result: Launch
  * launch (no capacity, Region errors, access denied) leaves time for the next one.
  *
  * Exactly-once across targets rests on two rules:
- * - it moves past a target only with proof that the target launched nothing for the key: every
- *   attempt was refused outright, or the target lists no task for the key afterwards. Without
- *   proof (a timed-out call and a failed lookup) it answers 503 and Scalr re-delivers;
+ * - it moves past a target only when the target lists no task for the key afterwards, or, when the
+ *   target cannot be asked, every attempt of this call was refused outright. Otherwise (a timed-out
+ *   call and a failed lookup) it answers 503 and Scalr re-delivers;
  * - before launching on an earlier target it asks the later targets whether an earlier delivery was
  *   already launched there (a re-delivery after a failover must not launch on the primary again).
  */
@@ -81,20 +81,29 @@ export class FailoverLauncher implements Launcher {
     throw this.summarise(failures);
   }
 
-  /** Decides whether the next target may launch after `target` failed. */
+  /**
+   * Decides whether the next target may launch after `target` failed. This call's own attempts
+   * being refused is not enough: another delivery of the key (another container, or an earlier one
+   * whose answer was lost) may have launched it there, so the target is asked first. Only when it
+   * cannot be asked (Region unreachable, access denied) do refused attempts suffice.
+   */
   private async judge(target: FailoverTarget, request: LaunchRequest, error: unknown): Promise<Verdict> {
-    if (isLaunchRuledOut(error)) return { kind: 'next', proof: 'every attempt was refused' };
-    if (!canFindLaunches(target.launcher)) return { kind: 'stop' };
+    const refused = isLaunchRuledOut(error);
+    if (!canFindLaunches(target.launcher)) {
+      return refused ? { kind: 'next', proof: 'every attempt was refused' } : { kind: 'stop' };
+    }
     try {
       const found = await target.launcher.findLaunch(request, AbortSignal.timeout(this.lookupTimeoutMs));
       return found === undefined
         ? { kind: 'next', proof: 'no task listed for the key' }
         : { kind: 'found', result: found };
     } catch (lookupError) {
+      const lookup = (lookupError as { name?: string }).name ?? 'error';
+      if (refused) return { kind: 'next', proof: `every attempt was refused; lookup failed (${lookup})` };
       this.options.logger.warn('not failing over: cannot confirm the target launched nothing', {
         target: target.name,
         reason: messageOf(error),
-        lookup: (lookupError as { name?: string }).name,
+        lookup,
       });
       return { kind: 'stop' };
     }
