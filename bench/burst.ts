@@ -23,12 +23,14 @@ export interface BurstFigures {
   readonly paced: LoadReport;
   readonly unpaced: LoadReport;
   readonly badDay: LoadReport;
+  readonly failover: LoadReport;
 }
 
 /**
  * The 09:00 burst: `tasks` Scalr webhooks at once against the ECS stand-in with Fargate's launch
- * bucket, once with client-side pacing, once without, and once paced with seeded faults over two
- * containers. Everything runs in this process, over HTTP on 127.0.0.1.
+ * bucket, once with client-side pacing, once without, once paced with seeded faults over two
+ * containers, and once with the primary running out of capacity and a second Region taking over.
+ * Everything runs in this process, over HTTP on 127.0.0.1.
  */
 export async function measureBurst(tasks = 300): Promise<BurstFigures> {
   const paced = await runLoadScenario({ tasks, seed: 11, faults: NO_FAULTS, pacing: true, containers: 1 });
@@ -41,7 +43,15 @@ export async function measureBurst(tasks = 300): Promise<BurstFigures> {
     pacing: true,
     containers: 2,
   });
-  return { tasks, paced, unpaced, badDay };
+  const failover = await runLoadScenario({
+    tasks,
+    seed: 13,
+    faults: NO_FAULTS,
+    failoverAfterCalls: Math.floor(tasks / 3),
+    pacing: true,
+    containers: 2,
+  });
+  return { tasks, paced, unpaced, badDay, failover };
 }
 
 export function formatBurst(figures: BurstFigures): string[] {
@@ -51,6 +61,10 @@ export function formatBurst(figures: BurstFigures): string[] {
     ...formatLoadReport('paced (LAUNCH_RATE_PER_SECOND=20, LAUNCH_BURST=100)', figures.paced),
     ...formatLoadReport('unpaced (LAUNCH_RATE_PER_SECOND=0)', figures.unpaced),
     ...formatLoadReport('paced, 2 containers, seeded faults (bad day)', figures.badDay),
+    ...formatLoadReport(
+      `paced, 2 containers, primary out of capacity after ${Math.floor(tasks / 3)} calls, failover to a second Region`,
+      figures.failover,
+    ),
   ];
 }
 
