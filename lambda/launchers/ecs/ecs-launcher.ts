@@ -100,7 +100,8 @@ export class EcsLauncher implements Launcher {
       );
     } catch (error) {
       if (failFastOnCapacity && error instanceof LaunchFailureError && error.capacity) throw error;
-      if ((error as { name?: string }).name === 'ConflictException') return this.conflictResult(request);
+      if ((error as { name?: string }).name === 'ConflictException')
+        return this.conflictResult(request, error);
       throw this.translate(error);
     }
   }
@@ -171,8 +172,13 @@ export class EcsLauncher implements Launcher {
     }
   }
 
-  /** The token was used before with other parameters: the key already launched a task. */
-  private async conflictResult(request: LaunchRequest): Promise<LaunchResult> {
+  /**
+   * The token was used before with other parameters: the key already launched a task. ECS names it
+   * in `resourceIds`; older answers may not, so fall back to a lookup by `startedBy`.
+   */
+  private async conflictResult(request: LaunchRequest, error: unknown): Promise<LaunchResult> {
+    const taskArn = (error as { resourceIds?: string[] }).resourceIds?.[0];
+    if (taskArn !== undefined) return { platform: this.platform, launchId: taskArn, duplicate: true };
     const earlier = await this.findEarlierLaunch(request);
     return (
       earlier ?? {
