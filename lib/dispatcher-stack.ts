@@ -121,7 +121,10 @@ export class DispatcherStack extends Stack {
       description: 'Webhook URL to set on the Scalr agent pool',
       value: this.webhookApi.webhookUrl,
     });
-    new CfnOutput(this, 'ApiKeyId', { description: 'Id of the API key', value: this.webhookApi.apiKey.keyId });
+    new CfnOutput(this, 'ApiKeyId', {
+      description: 'Id of the API key',
+      value: this.webhookApi.apiKey.keyId,
+    });
     new CfnOutput(this, 'GetApiKeyCommand', {
       description: 'Prints the value for the x-api-key header',
       value: apiKeyCommand,

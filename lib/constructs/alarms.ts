@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -74,7 +74,8 @@ export class DispatcherAlarms extends Construct {
     const period = Duration.minutes(5);
 
     this.functionErrors = new cloudwatch.Alarm(this, 'FunctionErrors', {
-      alarmDescription: 'The dispatcher function failed (unhandled error or timeout): Scalr retries, agents may be late.',
+      alarmDescription:
+        'The dispatcher function failed (unhandled error or timeout): Scalr retries, agents may be late.',
       metric: props.function.metricErrors({ period, statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -90,7 +91,8 @@ export class DispatcherAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.api5xx = new cloudwatch.Alarm(this, 'Api5xx', {
-      alarmDescription: 'The webhook API answered 5xx (config error, launch not accepted in time, or integration failure).',
+      alarmDescription:
+        'The webhook API answered 5xx (config error, launch not accepted in time, or integration failure).',
       metric: props.api.metricServerError({ period, statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -106,7 +108,8 @@ export class DispatcherAlarms extends Construct {
       metricValue: '1',
     });
     this.failedLaunches = new cloudwatch.Alarm(this, 'FailedLaunches', {
-      alarmDescription: 'The platform did not accept an agent launch (see the function logs, outcome=launch_failed).',
+      alarmDescription:
+        'The platform did not accept an agent launch (see the function logs, outcome=launch_failed).',
       metric: this.failedLaunchesFilter.metric({ period, statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -126,14 +129,13 @@ export class DispatcherAlarms extends Construct {
             clusterArn: [props.agentTasks.cluster.clusterArn],
             lastStatus: ['STOPPED'],
             startedBy: [{ prefix: props.agentTasks.startedByPrefix ?? 'scalr-' }],
-            $or: [
-              { stopCode: ['TaskFailedToStart'] },
-              { containers: { exitCode: [{ 'anything-but': 0 }] } },
-            ],
+            $or: [{ stopCode: ['TaskFailedToStart'] }, { containers: { exitCode: [{ 'anything-but': 0 }] } }],
           },
         },
       });
       const eventLog = new logs.LogGroup(this, 'AgentTaskEvents', {
+        // EventBridge only delivers to log groups under /aws/events/.
+        logGroupName: `/aws/events/${Stack.of(this).stackName}/agent-task-failures`,
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
         removalPolicy: RemovalPolicy.DESTROY,
       });
@@ -174,13 +176,11 @@ export class DispatcherAlarms extends Construct {
     if (props.topicArn) {
       this.topic = sns.Topic.fromTopicArn(this, 'Topic', props.topicArn);
     } else if (props.email) {
-      const topic = new sns.Topic(this, 'Topic', { displayName: 'Scalr agent dispatcher alarms', enforceSSL: true });
-      topic.addSubscription(new subscriptions.EmailSubscription(props.email));
-      Validations.of(topic).acknowledge({
-        id: 'AwsSolutions-SNS2',
-        reason:
-          'Alarm notifications carry no secrets; CloudWatch cannot publish to a topic encrypted with the AWS-managed key, and a customer key per pool adds cost.',
+      const topic = new sns.Topic(this, 'Topic', {
+        displayName: 'Scalr agent dispatcher alarms',
+        enforceSSL: true,
       });
+      topic.addSubscription(new subscriptions.EmailSubscription(props.email));
       this.topic = topic;
     }
     if (this.topic) {

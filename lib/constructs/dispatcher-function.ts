@@ -129,4 +129,3 @@ export class DispatcherFunction extends Construct {
     });
   }
 }
-

@@ -90,7 +90,9 @@ export class FargateAgent extends Construct {
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.network.vpc,
       enableFargateCapacityProviders: true,
-      containerInsightsV2: props.containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
+      containerInsightsV2: props.containerInsights
+        ? ecs.ContainerInsights.ENABLED
+        : ecs.ContainerInsights.DISABLED,
     });
     if (!props.containerInsights) {
       Validations.of(this.cluster).acknowledge({
@@ -220,7 +222,7 @@ export class FargateAgent extends Construct {
 
     const clusterId = stack.resolve(stack.getLogicalId(this.cluster.node.defaultChild as ecs.CfnCluster));
     const task = (resource: string) =>
-      `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:${resource}]`;
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:${resource}]`;
     Validations.of(role).acknowledge(
       {
         id: task(`task-definition/${this.family}:*`),
@@ -228,11 +230,13 @@ export class FargateAgent extends Construct {
       },
       {
         id: task(`task/<${clusterId}>/*`),
-        reason: 'Task ids are only known after RunTask; TagResource is further limited to ecs:CreateAction=RunTask.',
+        reason:
+          'Task ids are only known after RunTask; TagResource is further limited to ecs:CreateAction=RunTask.',
       },
       {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason: 'ecs:ListTasks has no resource type; the statement is limited to this cluster by the ecs:cluster condition.',
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecs:ListTasks has no resource type; the statement is limited to this cluster by the ecs:cluster condition.',
       },
     );
   }
