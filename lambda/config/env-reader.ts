@@ -20,7 +20,8 @@ export class EnvReader {
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: T): T {
     const value = this.optional(name) ?? fallback;
-    if (value === undefined) throw new ConfigError(`${name} is not set: expected one of ${allowed.join(', ')}`);
+    if (value === undefined)
+      throw new ConfigError(`${name} is not set: expected one of ${allowed.join(', ')}`);
     if (!(allowed as readonly string[]).includes(value)) {
       throw new ConfigError(`${name} is "${value}": expected one of ${allowed.join(', ')}`);
     }
@@ -40,7 +41,13 @@ export class EnvReader {
   /** Comma-separated list; each item must match the pattern. */
   list(name: string, pattern: RegExp, expected: string, requireOne: boolean): string[] {
     const raw = this.optional(name);
-    const items = raw === undefined ? [] : raw.split(',').map((item) => item.trim()).filter(Boolean);
+    const items =
+      raw === undefined
+        ? []
+        : raw
+            .split(',')
+            .map((item) => item.trim())
+            .filter(Boolean);
     if (requireOne && items.length === 0) {
       throw new ConfigError(`${name} is not set: expected a comma-separated list of ${expected}`);
     }

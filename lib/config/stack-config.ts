@@ -284,12 +284,15 @@ function readEcs(context: ContextReader): EcsStackConfig {
       `agentImageTag is ${JSON.stringify(imageTag)}: expected a pinned version tag (not "latest"), so every task of a run uses the same agent`,
     );
   }
+  const before = context.problems.length;
   const cpu = context.integer('agentCpu', 256, 16384);
   const memoryMiB = context.integer('agentMemoryMiB', 512, 122880);
   const allowed = FARGATE_TASK_SIZES[cpu];
-  if (allowed === undefined) {
+  // Compare the pair only when both values parsed, so one typo is reported once.
+  const parsed = context.problems.length === before;
+  if (parsed && allowed === undefined) {
     context.problem(`agentCpu is ${cpu}: expected one of ${Object.keys(FARGATE_TASK_SIZES).join(', ')}`);
-  } else if (!allowed.includes(memoryMiB)) {
+  } else if (parsed && allowed !== undefined && !allowed.includes(memoryMiB)) {
     context.problem(
       `agentMemoryMiB is ${memoryMiB}: Fargate does not allow it with agentCpu ${cpu}; expected one of ${allowed.join(', ')}`,
     );
@@ -330,6 +333,7 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
     context.problem(`logRetentionDays is ${retention}: expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
   }
+  const beforeApi = context.problems.length;
   const api: ApiConfig = {
     stageName: context.string('apiStageName', STAGE_NAME, 'a stage name (letters, digits, underscores)'),
     rateLimit: context.integer('apiRateLimit', 1, 10000),
@@ -337,15 +341,16 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
     dailyQuota: context.integer('apiDailyQuota', 1, 10_000_000),
     allowedSourceIps: context.list('allowedSourceIps', IPV4_CIDR, 'IPv4 addresses or CIDR blocks', validCidr),
   };
-  if (api.burstLimit < api.rateLimit) {
+  if (context.problems.length === beforeApi && api.burstLimit < api.rateLimit) {
     context.problem(
       `apiBurstLimit is ${api.burstLimit}: expected at least apiRateLimit (${api.rateLimit}), or requests at the steady rate are throttled`,
     );
   }
   // API Gateway gives up after 29 s; the function must answer before that.
+  const beforeFn = context.problems.length;
   const timeoutSeconds = context.integer('functionTimeoutSeconds', 5, 28);
   const launchDeadlineMs = context.integer('launchDeadlineMs', 1000, 28000);
-  if (launchDeadlineMs > timeoutSeconds * 1000 - 2000) {
+  if (context.problems.length === beforeFn && launchDeadlineMs > timeoutSeconds * 1000 - 2000) {
     context.problem(
       `launchDeadlineMs is ${launchDeadlineMs}: expected at most ${timeoutSeconds * 1000 - 2000} (2 s below functionTimeoutSeconds ${timeoutSeconds}), so the function can still answer 503`,
     );

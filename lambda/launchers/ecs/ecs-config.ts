@@ -22,9 +22,17 @@ export function loadEcsConfig(envVars: Env): EcsConfig {
   return {
     cluster: env.required('ECS_CLUSTER', 'the ECS cluster name or ARN'),
     taskDefinition: env.required('ECS_TASK_DEFINITION', 'the task definition family, family:revision or ARN'),
-    containerName: env.required('ECS_CONTAINER_NAME', 'the name of the agent container in the task definition'),
+    containerName: env.required(
+      'ECS_CONTAINER_NAME',
+      'the name of the agent container in the task definition',
+    ),
     subnets: env.list('ECS_SUBNETS', SUBNET, 'subnet ids (subnet-0123abcd...)', true),
-    securityGroups: env.list('ECS_SECURITY_GROUPS', SECURITY_GROUP, 'security group ids (sg-0123abcd...)', false),
+    securityGroups: env.list(
+      'ECS_SECURITY_GROUPS',
+      SECURITY_GROUP,
+      'security group ids (sg-0123abcd...)',
+      false,
+    ),
     assignPublicIp: env.oneOf('ECS_ASSIGN_PUBLIC_IP', ['ENABLED', 'DISABLED'], 'DISABLED'),
     capacity: env.oneOf('ECS_CAPACITY', ECS_CAPACITIES, 'FARGATE'),
   };
