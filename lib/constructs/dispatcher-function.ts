@@ -100,9 +100,10 @@ export class DispatcherFunction extends Construct {
       timeout,
       role: this.role,
       logGroup: this.logGroup,
+      // JSON platform lines; the handler writes its own JSON lines to stdout, which CloudWatch keeps as-is
+      // (the failed-launch metric filter reads their `outcome`). No log-level filter: the handler's
+      // lower-case `level` values are its own, and Lambda must not drop lines it cannot classify.
       loggingFormat: lambda.LoggingFormat.JSON,
-      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      systemLogLevelV2: lambda.SystemLogLevel.WARN,
       environment: {
         ...props.launchEnvironment,
         WEBHOOK_SECRET_ARN: props.webhookSecretArn,
