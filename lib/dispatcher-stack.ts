@@ -160,6 +160,10 @@ export class DispatcherStack extends Stack {
       ]),
     });
     if (this.agent) {
+      new CfnOutput(this, 'AgentCluster', {
+        description: 'ECS cluster of the agent tasks (aws ecs list-tasks --cluster ...)',
+        value: this.agent.cluster.clusterName,
+      });
       new CfnOutput(this, 'AgentLogGroup', {
         description: 'Logs of the agent tasks',
         value: this.agent.logGroup.logGroupName,

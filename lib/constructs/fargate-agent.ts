@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ecrRepository from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -61,6 +62,9 @@ export interface FargateAgentProps {
    */
   readonly logRetention?: logs.RetentionDays;
 }
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com/<repository>` */
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/(.+)$/;
 
 /** Name of the agent container in the task definition (`ECS_CONTAINER_NAME`). */
 export const AGENT_CONTAINER_NAME = 'scalr-agent';
@@ -139,7 +143,7 @@ export class FargateAgent extends Construct {
 
     this.container = this.taskDefinition.addContainer('Agent', {
       containerName: AGENT_CONTAINER_NAME,
-      image: ecs.ContainerImage.fromRegistry(`${props.image ?? 'scalr/agent'}:${props.imageTag}`),
+      image: this.agentImage(props.image ?? 'scalr/agent', props.imageTag),
       command: ['run'],
       essential: true,
       environment,
@@ -152,6 +156,34 @@ export class FargateAgent extends Construct {
       reason:
         'The plain environment holds only non-secret agent settings (single mode, local driver, Scalr URL); the token comes from Secrets Manager through `secrets`.',
     });
+  }
+
+  /**
+   * Docker Hub (or any anonymous registry) by default. An ECR repository —
+   * e.g. a mirror, to avoid Docker Hub's anonymous pull limits — gets pull rights on the execution role.
+   */
+  private agentImage(image: string, tag: string): ecs.ContainerImage {
+    const stack = Stack.of(this);
+    const ecr = ECR_IMAGE.exec(image);
+    if (!ecr) return ecs.ContainerImage.fromRegistry(`${image}:${tag}`);
+    // Another account's repository also needs a repository policy that lets this account pull.
+    const [, account, region, repositoryName] = ecr;
+    const repository = ecrRepository.Repository.fromRepositoryAttributes(this, 'AgentRepository', {
+      repositoryName: repositoryName ?? '',
+      repositoryArn: stack.formatArn({
+        service: 'ecr',
+        account,
+        region,
+        resource: 'repository',
+        resourceName: repositoryName,
+      }),
+    });
+    Validations.of(this.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken has no resource type; image pulls are limited to the agent repository.',
+    });
+    return ecs.ContainerImage.fromEcrRepository(repository, tag);
   }
 
   /** Settings the dispatcher function needs for `LAUNCH_TARGET=ecs` (see lambda/launchers/ecs/ecs-config.ts). */

@@ -344,6 +344,24 @@ describe('DispatcherStack with the default new VPC', () => {
   });
 });
 
+describe('DispatcherStack with the agent image mirrored to ECR', () => {
+  it('pulls from the ECR repository with pull rights for the execution role only', () => {
+    const { template } = buildStack({
+      agentImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/scalr-agent',
+    });
+
+    const taskDef = only(template, 'AWS::ECS::TaskDefinition') as {
+      ContainerDefinitions: { Image: unknown }[];
+    };
+    expect(JSON.stringify(taskDef.ContainerDefinitions[0]?.Image)).toContain(
+      '123456789012.dkr.ecr.eu-west-1.',
+    );
+    expect(JSON.stringify(taskDef.ContainerDefinitions[0]?.Image)).toContain('/mirror/scalr-agent:1.6.0');
+    const pull = statements(template).find((s) => JSON.stringify(s.Action).includes('ecr:BatchGetImage'));
+    expect(JSON.stringify(pull?.Resource)).toContain(':repository/mirror/scalr-agent');
+  });
+});
+
 describe('DispatcherStack with an existing VPC, token secret and alarm email', () => {
   let template: Template;
   beforeAll(() => {

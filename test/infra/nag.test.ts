@@ -30,6 +30,9 @@ const VARIANTS = {
     alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
     containerInsights: 'true',
   },
+  'agent image mirrored to ECR': {
+    agentImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/scalr-agent',
+  },
 };
 
 describe('cdk-nag AwsSolutionsChecks', () => {
