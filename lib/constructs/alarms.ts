@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -147,11 +147,17 @@ export class DispatcherAlarms extends Construct {
             principals: [new iam.ServicePrincipal('events.amazonaws.com')],
             actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
             resources: [eventLog.logGroupArn],
-            conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
           }),
         ],
       });
-      rule.addTarget({ bind: () => ({ arn: eventLog.logGroupArn }) });
+      // The target takes the log group ARN without the trailing `:*` that Fn::GetAtt returns.
+      const targetArn = Stack.of(this).formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        resourceName: eventLog.logGroupName,
+      });
+      rule.addTarget({ bind: () => ({ arn: targetArn }) });
 
       this.agentTaskRule = rule;
       this.agentTaskEvents = eventLog;

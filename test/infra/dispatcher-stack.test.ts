@@ -303,7 +303,16 @@ describe('DispatcherStack with the default new VPC', () => {
             $or: [{ stopCode: ['TaskFailedToStart'] }, { containers: { exitCode: [{ 'anything-but': 0 }] } }],
           },
         },
-        Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+        Targets: [
+          Match.objectLike({
+            Arn: {
+              'Fn::Join': [
+                '',
+                Match.arrayWith([':log-group:', { Ref: Match.stringLikeRegexp('^AlarmsAgentTaskEvents') }]),
+              ],
+            },
+          }),
+        ],
       });
       template.hasResourceProperties('AWS::Logs::LogGroup', {
         LogGroupName: '/aws/events/ScalrAgentDispatcher/agent-task-failures',
