@@ -263,7 +263,7 @@ function readNetwork(context: ContextReader): NetworkConfig {
     if (subnetIds.length > 0 || securityGroupIds.length > 0) {
       context.problem('subnetIds and securityGroupIds need vpcId: set vpcId to use an existing VPC');
     }
-    const cidr = context.string('vpcCidr', IPV4_CIDR, 'an IPv4 CIDR block from /16 to /24');
+    const cidr = context.string('vpcCidr');
     const prefix = Number(cidr.split('/')[1]);
     if (!validCidr(cidr) || !(prefix >= 16 && prefix <= 24)) {
       context.problem(`vpcCidr is ${JSON.stringify(cidr)}: expected an IPv4 CIDR block from /16 to /24`);
@@ -278,6 +278,8 @@ function readNetwork(context: ContextReader): NetworkConfig {
 
 function readEcs(context: ContextReader): EcsStackConfig {
   const image = context.string('agentImage', IMAGE, 'a container image name such as scalr/agent');
+  if (image === '')
+    context.problem('agentImage is empty: expected a container image name such as scalr/agent');
   const imageTag = context.string('agentImageTag', IMAGE_TAG, 'a pinned image tag such as 1.6.0');
   if (imageTag === '' || imageTag === 'latest') {
     context.problem(

@@ -150,6 +150,25 @@ describe('parseStackConfig', () => {
     expect(message).toContain('logRetentionDays is 31');
   });
 
+  it('rejects a VPC CIDR outside /16-/24 once, and an empty image', () => {
+    const error = (() => {
+      try {
+        parse({ vpcCidr: '10.0.0.0/8', agentImage: '' });
+      } catch (caught) {
+        return caught as StackConfigError;
+      }
+      throw new Error('expected a StackConfigError');
+    })();
+
+    expect(error.problems).toHaveLength(2);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        'vpcCidr is "10.0.0.0/8": expected an IPv4 CIDR block from /16 to /24',
+        'agentImage is empty: expected a container image name such as scalr/agent',
+      ]),
+    );
+  });
+
   it('reports every wrong key in one error', () => {
     const error = (() => {
       try {
