@@ -191,8 +191,9 @@ export class FargateAgent extends Construct {
     return {
       LAUNCH_TARGET: 'ecs',
       ECS_CLUSTER: this.cluster.clusterName,
-      // The family, not the ARN: RunTask then uses the latest ACTIVE revision, so a revision registered
-      // outside this stack (e.g. a new image) is picked up without redeploying the function.
+      // The family, not the ARN: RunTask uses the latest ACTIVE revision, so a new revision is picked up
+      // without touching the function, and a webhook retried across a deploy sends the same RunTask
+      // parameters (an ARN would change them, and ECS rejects a reused clientToken with other parameters).
       ECS_TASK_DEFINITION: this.family,
       ECS_CONTAINER_NAME: AGENT_CONTAINER_NAME,
       ECS_SUBNETS: this.network.subnetIds.join(','),
