@@ -13,9 +13,9 @@ describe('npm start with LAUNCH_TARGET=docker, against a Docker Engine API stand
     await docker.stop();
   });
 
-  async function start(options: DockerStandInOptions = {}, env: Record<string, string> = {}) {
+  async function start(options: DockerStandInOptions = {}, env: Record<string, string> = {}, tcp = false) {
     docker = new DockerStandIn(options);
-    const host = await docker.start();
+    const host = await docker.start({ tcp });
     const stand = await new LocalStand().start({
       LAUNCH_TARGET: 'docker',
       DOCKER_HOST: host,
@@ -59,6 +59,16 @@ describe('npm start with LAUNCH_TARGET=docker, against a Docker Engine API stand
       'scalr.run-id': 'run-v0abc123',
       'dispatcher.dedup-key': 'atask-c1',
     });
+  });
+
+  it('reaches an engine on tcp:// as well as on a unix socket', async () => {
+    const stand = await start({}, {}, true);
+
+    const answer = await stand.post(scalrBody('atask-tcp'));
+
+    expect(stand.settings.env.DOCKER_HOST).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(answer.status).toBe(202);
+    expect(docker.containers.get('scalr-agent-atask-tcp')?.status).toBe('running');
   });
 
   it('does not pull an image the engine already has', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -45,13 +46,19 @@ export class DockerStandIn {
     this.images = new Set(options.images ?? []);
   }
 
-  async start(): Promise<string> {
+  /** Listens on a unix socket in a temp dir, or with `tcp` on 127.0.0.1; returns the DOCKER_HOST. */
+  async start(options: { tcp?: boolean } = {}): Promise<string> {
     this.dir = await mkdtemp(join(tmpdir(), 'docker-stand-in-'));
     this.socketPath = join(this.dir, 'docker.sock');
-    this.server = createServer((req, res) => {
+    const server = createServer((req, res) => {
       this.route(req, res).catch(() => this.send(res, 500, { message: 'stand-in failure' }));
     });
-    await new Promise<void>((resolve) => this.server?.listen(this.socketPath, resolve));
+    this.server = server;
+    if (options.tcp) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+    await new Promise<void>((resolve) => server.listen(this.socketPath, resolve));
     return `unix://${this.socketPath}`;
   }
 

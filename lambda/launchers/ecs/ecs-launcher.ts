@@ -12,8 +12,6 @@ import type { EcsConfig } from './ecs-config.js';
 import { configErrorFor, isCapacityFailure, isRetryableEcsError, LaunchFailureError } from './ecs-errors.js';
 import { type FargateProvider, runTaskInput } from './run-task-input.js';
 
-type Provider = FargateProvider;
-
 export interface EcsLauncherOptions {
   readonly retry?: RetryPolicy;
   /** `Retry-After` for the 503 sent when ECS did not accept the launch in time. */
@@ -58,7 +56,7 @@ export class EcsLauncher implements Launcher {
   /** RunTask with retries. With `failFastOnCapacity`, a capacity failure is thrown at once. */
   private async runTask(
     request: LaunchRequest,
-    provider: Provider,
+    provider: FargateProvider,
     clientToken: string,
     failFastOnCapacity = false,
   ): Promise<LaunchResult> {
@@ -81,7 +79,7 @@ export class EcsLauncher implements Launcher {
 
   private async attempt(
     input: RunTaskCommandInput,
-    provider: Provider,
+    provider: FargateProvider,
     signal: AbortSignal,
     attempt: number,
   ): Promise<LaunchResult> {
