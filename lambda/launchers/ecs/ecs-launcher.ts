@@ -1,10 +1,8 @@
 import {
-  type CapacityProviderStrategyItem,
   type ECSClient,
   ListTasksCommand,
   RunTaskCommand,
   type RunTaskCommandInput,
-  type Tag,
 } from '@aws-sdk/client-ecs';
 import { TemporarilyUnavailableError } from '../../dispatch/errors.js';
 import type { Launcher, LaunchRequest, LaunchResult } from '../launcher.js';
@@ -12,8 +10,7 @@ import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWit
 import { clientTokenFor, startedByFor } from './client-token.js';
 import type { EcsConfig } from './ecs-config.js';
 import { configErrorFor, isCapacityFailure, isRetryableEcsError, LaunchFailureError } from './ecs-errors.js';
-
-type Provider = 'FARGATE' | 'FARGATE_SPOT';
+import { type FargateProvider, runTaskInput } from './run-task-input.js';
 
 export interface EcsLauncherOptions {
   readonly retry?: RetryPolicy;
@@ -21,31 +18,6 @@ export interface EcsLauncherOptions {
   readonly retryAfterSeconds: number;
   /** Awaited before every RunTask attempt; lets a rate limiter pace launches under a burst. */
   readonly beforeAttempt?: (signal: AbortSignal) => Promise<void>;
-}
-
-/** Non-secret context for the agent container. The token comes from the task definition's `secrets`. */
-function environmentFor(request: LaunchRequest): { name: string; value: string }[] {
-  const context: [string, string | undefined][] = [
-    ['DISPATCH_TASK_ID', request.taskId],
-    ['DISPATCH_RUN_ID', request.runId],
-    ['DISPATCH_WORKSPACE_ID', request.workspaceId],
-    ['DISPATCH_ENVIRONMENT_ID', request.environmentId],
-    ['DISPATCH_ACTION', request.action],
-    ['DISPATCH_MANUAL', String(request.manual)],
-  ];
-  return context.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
-}
-
-function tagsFor(request: LaunchRequest): Tag[] {
-  const tags: [string, string | undefined][] = [
-    ['scalr:task-id', request.taskId],
-    ['scalr:run-id', request.runId],
-    ['scalr:workspace-id', request.workspaceId],
-    ['scalr:environment-id', request.environmentId],
-    ['scalr:action', request.action],
-    ['dispatcher:manual', String(request.manual)],
-  ];
-  return tags.flatMap(([key, value]) => (value === undefined ? [] : [{ key, value }]));
 }
 
 /**
@@ -84,11 +56,11 @@ export class EcsLauncher implements Launcher {
   /** RunTask with retries. With `failFastOnCapacity`, a capacity failure is thrown at once. */
   private async runTask(
     request: LaunchRequest,
-    provider: Provider,
+    provider: FargateProvider,
     clientToken: string,
     failFastOnCapacity = false,
   ): Promise<LaunchResult> {
-    const input = this.runTaskInput(request, provider, clientToken);
+    const input = runTaskInput(this.config, request, provider, clientToken);
     try {
       return await retryWithin(
         request.deadline,
@@ -108,7 +80,7 @@ export class EcsLauncher implements Launcher {
 
   private async attempt(
     input: RunTaskCommandInput,
-    provider: Provider,
+    provider: FargateProvider,
     signal: AbortSignal,
     attempt: number,
   ): Promise<LaunchResult> {
@@ -127,31 +99,6 @@ export class EcsLauncher implements Launcher {
     const reason =
       [failure?.reason, failure?.detail].filter(Boolean).join(': ') || 'no task and no failure reason';
     throw new LaunchFailureError(reason, isCapacityFailure(reason));
-  }
-
-  private runTaskInput(request: LaunchRequest, provider: Provider, clientToken: string): RunTaskCommandInput {
-    const strategy: CapacityProviderStrategyItem[] = [{ capacityProvider: provider, weight: 1 }];
-    return {
-      cluster: this.config.cluster,
-      taskDefinition: this.config.taskDefinition,
-      count: 1,
-      clientToken,
-      startedBy: startedByFor(request.dedupKey),
-      capacityProviderStrategy: strategy,
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: [...this.config.subnets],
-          securityGroups: this.config.securityGroups.length > 0 ? [...this.config.securityGroups] : undefined,
-          assignPublicIp: this.config.assignPublicIp,
-        },
-      },
-      overrides: {
-        containerOverrides: [{ name: this.config.containerName, environment: environmentFor(request) }],
-      },
-      tags: tagsFor(request),
-      propagateTags: 'TASK_DEFINITION',
-      enableECSManagedTags: true,
-    };
   }
 
   /** A task this key started earlier (pending or running), found by its `startedBy`. */
