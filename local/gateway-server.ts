@@ -15,7 +15,7 @@ export interface GatewayServerOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
-  /** Path served; anything else is 404. */
+  /** Path served; anything else is 403 Missing Authentication Token, as API Gateway answers. */
   readonly path?: string;
   /** Bodies larger than this are refused before reaching the handler (API Gateway allows 10 MB). */
   readonly maxReadBytes?: number;
@@ -40,7 +40,12 @@ export interface GatewayServer {
 /** Answers API Gateway itself gives, before or instead of the integration. */
 const GATEWAY_ANSWERS = {
   forbidden: { status: 403, body: '{"message":"Forbidden"}', type: 'ForbiddenException' },
-  notFound: { status: 404, body: '{"message":"Not Found"}', type: 'NotFoundException' },
+  // What a REST API answers for a path or method it has no resource for.
+  notFound: {
+    status: 403,
+    body: '{"message":"Missing Authentication Token"}',
+    type: 'MissingAuthenticationTokenException',
+  },
   tooLarge: { status: 413, body: '{"message":"Request Too Long"}', type: 'RequestTooLongException' },
   badGateway: {
     status: 502,

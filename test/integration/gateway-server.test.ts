@@ -55,6 +55,22 @@ describe('the local API Gateway stand-in', () => {
     expect(event?.headers['idempotency-key']).toBe('atask-e');
   });
 
+  it('answers 403 Missing Authentication Token for another path, like a REST API', async () => {
+    let called = 0;
+    server = await startGatewayServer({
+      dispatch: async () => {
+        called++;
+        return jsonAnswer(202, {});
+      },
+    });
+
+    const answer = await fetch(server.url.replace('/trigger', '/other'), { method: 'POST', body: '{}' });
+
+    expect(answer.status).toBe(403);
+    expect(await answer.json()).toEqual({ message: 'Missing Authentication Token' });
+    expect(called).toBe(0);
+  });
+
   it('answers 413 without calling the handler when the body is over the limit', async () => {
     let called = 0;
     server = await startGatewayServer({
