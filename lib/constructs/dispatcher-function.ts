@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
 
 /** Repository root: `lib/constructs/` is two levels down. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -109,23 +110,18 @@ export class DispatcherFunction extends Construct {
         WEBHOOK_SECRET_ARN: props.webhookSecretArn,
         AGENT_TOKEN_SECRET_ARN: props.agentTokenSecretArn,
         LAUNCH_DEADLINE_MS: String(launchDeadlineMs),
-        NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        // Local esbuild only: synth must work without Docker.
+        // Local esbuild only: synth must work without Docker. Same settings as `npm run build`.
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        // Bundle the AWS SDK clients (faster cold start than the runtime's copy); Azure code is never
-        // loaded on the ECS target.
-        externalModules: ['@azure/*'],
-        // CommonJS dependencies inside an ESM bundle still call require().
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        target: LAMBDA_BUNDLE.target,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourceMap,
+        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+        banner: LAMBDA_BUNDLE.banner,
+        externalModules: externalModulesFor('ecs'),
       },
     });
   }
