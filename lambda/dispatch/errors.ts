@@ -1,5 +1,5 @@
 /**
- * Errors the dispatcher raises on purpose. Each maps to one HTTP answer in `http/error-answer.ts`;
+ * Errors the dispatcher raises on purpose. Each maps to one HTTP answer in `http/answers.ts`;
  * messages are written for the caller or the operator and never hold secrets or internals.
  */
 export abstract class DispatchError extends Error {

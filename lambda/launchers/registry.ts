@@ -20,8 +20,8 @@ export type LauncherFactory = (context: LauncherContext) => Launcher | Promise<L
 const FACTORIES: Record<LaunchTarget, (() => Promise<LauncherFactory>) | undefined> = {
   ecs: async () => (await import('./ecs/create-ecs-launcher.js')).createEcsLauncher,
   aca: undefined,
-  'dry-run': undefined,
-  docker: undefined,
+  'dry-run': async () => (await import('./dry-run/create-dry-run-launcher.js')).createDryRunLauncher,
+  docker: async () => (await import('./docker/create-docker-launcher.js')).createDockerLauncher,
 };
 
 /** The launcher for `LAUNCH_TARGET`, wrapped in a failover chain when `FAILOVER_TARGETS` is set. */

@@ -96,6 +96,7 @@ describe('ECS faults through the real SDK', () => {
     expect(answer.statusCode).toBe(202);
     expect(json(answer)).toMatchObject({ duplicate: true, launchId: h.standIn.tasks[0]?.taskArn });
     expect(h.standIn.tasks).toHaveLength(1);
+    expect(h.standIn.calls.ListTasks).toBe(0); // the SDK parsed resourceIds from the error
   });
 
   it('answers 500 naming the variable when the cluster does not exist', async () => {

@@ -142,7 +142,11 @@ export class AwsStandIn {
       if (known.fingerprint !== fingerprint) {
         return {
           status: 400,
-          body: { __type: 'ConflictException', message: 'clientToken reused with other parameters' },
+          body: {
+            __type: 'ConflictException',
+            message: 'clientToken reused with other parameters',
+            resourceIds: [known.task.taskArn],
+          },
         };
       }
       return { status: 200, body: { tasks: [this.describe(known.task)], failures: [] } };

@@ -116,7 +116,16 @@ describe('EcsLauncher', () => {
     expect(ecs).toReceiveCommandTimes(RunTaskCommand, 1);
   });
 
-  it('treats a ConflictException as a duplicate and finds the earlier task', async () => {
+  it('treats a ConflictException as a duplicate of the task it names', async () => {
+    ecs.on(RunTaskCommand).rejects(Object.assign(error('ConflictException'), { resourceIds: [TASK] }));
+
+    const result = await launcher().launch(request());
+
+    expect(result).toMatchObject({ launchId: TASK, duplicate: true });
+    expect(ecs).toReceiveCommandTimes(ListTasksCommand, 0);
+  });
+
+  it('finds the earlier task by startedBy when a ConflictException names none', async () => {
     ecs.on(RunTaskCommand).rejects(error('ConflictException'));
     ecs.on(ListTasksCommand).resolves({ taskArns: [TASK] });
 

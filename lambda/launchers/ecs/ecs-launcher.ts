@@ -1,10 +1,8 @@
 import {
-  type CapacityProviderStrategyItem,
   type ECSClient,
   ListTasksCommand,
   RunTaskCommand,
   type RunTaskCommandInput,
-  type Tag,
 } from '@aws-sdk/client-ecs';
 import { TemporarilyUnavailableError } from '../../dispatch/errors.js';
 import { markLaunchRuledOut } from '../launch-evidence.js';
@@ -19,8 +17,7 @@ import {
   LaunchFailureError,
   mayHaveLaunched,
 } from './ecs-errors.js';
-
-type Provider = 'FARGATE' | 'FARGATE_SPOT';
+import { type FargateProvider, runTaskInput } from './run-task-input.js';
 
 /** Whether any RunTask attempt of one launch ended without a clear refusal (see `mayHaveLaunched`). */
 interface Evidence {
@@ -33,31 +30,6 @@ export interface EcsLauncherOptions {
   readonly retryAfterSeconds: number;
   /** Awaited before every RunTask attempt; lets a rate limiter pace launches under a burst. */
   readonly beforeAttempt?: (signal: AbortSignal) => Promise<void>;
-}
-
-/** Non-secret context for the agent container. The token comes from the task definition's `secrets`. */
-function environmentFor(request: LaunchRequest): { name: string; value: string }[] {
-  const context: [string, string | undefined][] = [
-    ['DISPATCH_TASK_ID', request.taskId],
-    ['DISPATCH_RUN_ID', request.runId],
-    ['DISPATCH_WORKSPACE_ID', request.workspaceId],
-    ['DISPATCH_ENVIRONMENT_ID', request.environmentId],
-    ['DISPATCH_ACTION', request.action],
-    ['DISPATCH_MANUAL', String(request.manual)],
-  ];
-  return context.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
-}
-
-function tagsFor(request: LaunchRequest): Tag[] {
-  const tags: [string, string | undefined][] = [
-    ['scalr:task-id', request.taskId],
-    ['scalr:run-id', request.runId],
-    ['scalr:workspace-id', request.workspaceId],
-    ['scalr:environment-id', request.environmentId],
-    ['scalr:action', request.action],
-    ['dispatcher:manual', String(request.manual)],
-  ];
-  return tags.flatMap(([key, value]) => (value === undefined ? [] : [{ key, value }]));
 }
 
 /**
@@ -117,12 +89,12 @@ export class EcsLauncher implements Launcher {
   /** RunTask with retries. With `failFastOnCapacity`, a capacity failure is thrown at once. */
   private async runTask(
     request: LaunchRequest,
-    provider: Provider,
+    provider: FargateProvider,
     clientToken: string,
     evidence: Evidence,
     failFastOnCapacity = false,
   ): Promise<LaunchResult> {
-    const input = this.runTaskInput(request, provider, clientToken);
+    const input = runTaskInput(this.config, request, provider, clientToken);
     try {
       return await retryWithin(
         request.deadline,
@@ -138,14 +110,15 @@ export class EcsLauncher implements Launcher {
       );
     } catch (error) {
       if (failFastOnCapacity && error instanceof LaunchFailureError && error.capacity) throw error;
-      if ((error as { name?: string }).name === 'ConflictException') return this.conflictResult(request);
+      if ((error as { name?: string }).name === 'ConflictException')
+        return this.conflictResult(request, error);
       throw this.translate(error);
     }
   }
 
   private async attempt(
     input: RunTaskCommandInput,
-    provider: Provider,
+    provider: FargateProvider,
     signal: AbortSignal,
     attempt: number,
   ): Promise<LaunchResult> {
@@ -166,42 +139,11 @@ export class EcsLauncher implements Launcher {
     throw new LaunchFailureError(reason, isCapacityFailure(reason));
   }
 
-  private runTaskInput(request: LaunchRequest, provider: Provider, clientToken: string): RunTaskCommandInput {
-    const strategy: CapacityProviderStrategyItem[] = [{ capacityProvider: provider, weight: 1 }];
-    return {
-      cluster: this.config.cluster,
-      taskDefinition: this.config.taskDefinition,
-      count: 1,
-      clientToken,
-      startedBy: startedByFor(request.dedupKey),
-      capacityProviderStrategy: strategy,
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: [...this.config.subnets],
-          securityGroups: this.config.securityGroups.length > 0 ? [...this.config.securityGroups] : undefined,
-          assignPublicIp: this.config.assignPublicIp,
-        },
-      },
-      overrides: {
-        containerOverrides: [{ name: this.config.containerName, environment: environmentFor(request) }],
-      },
-      tags: tagsFor(request),
-      propagateTags: 'TASK_DEFINITION',
-      enableECSManagedTags: true,
-    };
-  }
-
   /** A task this key started earlier (pending or running), found by its `startedBy`. */
   private async findEarlierLaunch(request: LaunchRequest): Promise<LaunchResult | undefined> {
     try {
-      const answer = await this.client.send(
-        new ListTasksCommand({ cluster: this.config.cluster, startedBy: startedByFor(request.dedupKey) }),
-        { abortSignal: AbortSignal.timeout(Math.max(1, Math.min(3_000, request.deadline - Date.now()))) },
-      );
-      const taskArn = answer.taskArns?.[0];
-      return taskArn === undefined
-        ? undefined
-        : { platform: this.platform, launchId: taskArn, duplicate: true };
+      const timeoutMs = Math.max(1, Math.min(3_000, Math.floor(request.deadline - Date.now())));
+      return await this.findLaunch(request, AbortSignal.timeout(timeoutMs));
     } catch (error) {
       const configError = configErrorFor(error);
       if (configError !== undefined) throw configError;
@@ -209,8 +151,13 @@ export class EcsLauncher implements Launcher {
     }
   }
 
-  /** The token was used before with other parameters: the key already launched a task. */
-  private async conflictResult(request: LaunchRequest): Promise<LaunchResult> {
+  /**
+   * The token was used before with other parameters: the key already launched a task. ECS names it
+   * in `resourceIds`; older answers may not, so fall back to a lookup by `startedBy`.
+   */
+  private async conflictResult(request: LaunchRequest, error: unknown): Promise<LaunchResult> {
+    const taskArn = (error as { resourceIds?: string[] }).resourceIds?.[0];
+    if (taskArn !== undefined) return { platform: this.platform, launchId: taskArn, duplicate: true };
     const earlier = await this.findEarlierLaunch(request);
     return (
       earlier ?? {

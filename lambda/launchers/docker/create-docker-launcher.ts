@@ -1,0 +1,29 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretCache } from '../../secrets/secret-cache.js';
+import { secretFetcher } from '../../secrets/secrets-manager-fetcher.js';
+import type { LauncherContext } from '../registry.js';
+import { loadDockerConfig } from './docker-config.js';
+import { DockerEngine } from './docker-engine.js';
+import { DockerLauncher } from './docker-launcher.js';
+
+/**
+ * Builds the local Docker target from `DOCKER_HOST`, `DOCKER_IMAGE` and `SCALR_URL`. The agent token
+ * comes from the same source the dispatcher checks (`AGENT_TOKEN` or `AGENT_TOKEN_SECRET_ARN`).
+ */
+export function createDockerLauncher({ env, config }: LauncherContext): DockerLauncher {
+  const dockerConfig = loadDockerConfig(env);
+  let client: SecretsManagerClient | undefined;
+  const token = new SecretCache(
+    secretFetcher(config.agentToken, () => {
+      client ??= new SecretsManagerClient({ maxAttempts: 2 });
+      return client;
+    }),
+    { ttlMs: config.secretTtlSeconds * 1000, staleMs: config.secretStaleSeconds * 1000 },
+  );
+  return new DockerLauncher({
+    config: dockerConfig,
+    engine: new DockerEngine(dockerConfig.endpoint),
+    agentToken: () => token.get(),
+    retryAfterSeconds: config.retryAfterSeconds,
+  });
+}

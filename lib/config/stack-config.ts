@@ -1,0 +1,382 @@
+/**
+ * Reads the CDK context (`cdk.json` defaults, `-c key=value` overrides) into one typed, validated
+ * configuration. Pure: it takes a lookup function, so tests pass a plain object.
+ */
+
+/** How the stack reads one context key; `app.node.tryGetContext` in `bin/app.ts`. */
+export type ContextLookup = (key: string) => unknown;
+
+export const STACK_TARGETS = ['ecs'] as const;
+export type StackTarget = (typeof STACK_TARGETS)[number];
+
+export const ECS_CAPACITIES = ['FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT_THEN_FARGATE'] as const;
+export type EcsCapacity = (typeof ECS_CAPACITIES)[number];
+
+export const SUBNET_TYPES = ['public', 'private'] as const;
+export type SubnetType = (typeof SUBNET_TYPES)[number];
+
+/** CloudWatch Logs retention periods, in days, that CloudFormation accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Fargate's allowed task sizes: cpu units -> allowed memory (MiB). */
+export const FARGATE_TASK_SIZES: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+  const values: number[] = [];
+  for (let value = from; value <= to; value += step) values.push(value);
+  return values;
+}
+
+/** Settings of the webhook API (API Gateway REST API). */
+export interface ApiConfig {
+  readonly stageName: string;
+  /** Steady-state requests per second, on the stage and on the usage plan. */
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+  /** Requests per day allowed for the API key. */
+  readonly dailyQuota: number;
+  /** Source IPs/CIDRs allowed to call the API; empty = any source (the API key is still required). */
+  readonly allowedSourceIps: readonly string[];
+}
+
+/** Settings of the dispatcher Lambda function. */
+export interface FunctionConfig {
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly launchDeadlineMs: number;
+}
+
+/** Where the subnets for the agent tasks come from. */
+export type NetworkConfig =
+  | { readonly kind: 'new'; readonly cidr: string }
+  | {
+      readonly kind: 'existing';
+      readonly vpcId: string;
+      readonly subnetIds: readonly string[];
+      /** Existing security groups for the tasks; empty = the stack creates one (egress only). */
+      readonly securityGroupIds: readonly string[];
+      readonly subnetType: SubnetType;
+    };
+
+/** Settings of the Fargate agent (`target=ecs`). */
+export interface EcsStackConfig {
+  readonly image: string;
+  readonly imageTag: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  /** `SCALR_URL`; empty = the agent reads the account URL from its token. */
+  readonly scalrUrl: string;
+  readonly capacity: EcsCapacity;
+  readonly stopTimeoutSeconds: number;
+  readonly containerInsights: boolean;
+  readonly network: NetworkConfig;
+}
+
+/** Everything `bin/app.ts` needs to build the stack. */
+export interface StackConfig {
+  readonly stackName: string;
+  readonly target: StackTarget;
+  readonly logRetentionDays: number;
+  readonly api: ApiConfig;
+  readonly fn: FunctionConfig;
+  /** ARN of an existing agent token secret; empty = the stack creates one holding a placeholder. */
+  readonly agentTokenSecretArn: string;
+  /** Email address subscribed to the alarm topic; empty = no subscription. */
+  readonly alarmEmail: string;
+  /** ARN of an existing SNS topic for the alarms; empty = a topic is created only when alarmEmail is set. */
+  readonly alarmTopicArn: string;
+  /** Present when the target runs agents on ECS Fargate (kept optional for future targets). */
+  readonly ecs?: EcsStackConfig;
+}
+
+/** One or more context values are wrong; the message lists every key at fault. */
+export class StackConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid CDK context:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'StackConfigError';
+  }
+}
+
+/** Documented context keys and their defaults; `cdk.json` carries the same values. */
+export const CONTEXT_DEFAULTS = {
+  stackName: 'ScalrAgentDispatcher',
+  target: 'ecs',
+  logRetentionDays: 30,
+  apiStageName: 'prod',
+  apiRateLimit: 20,
+  apiBurstLimit: 40,
+  apiDailyQuota: 20000,
+  allowedSourceIps: '',
+  functionTimeoutSeconds: 25,
+  functionMemoryMb: 256,
+  launchDeadlineMs: 20000,
+  agentTokenSecretArn: '',
+  alarmEmail: '',
+  alarmTopicArn: '',
+  agentImage: 'scalr/agent',
+  agentImageTag: '1.6.0',
+  agentCpu: 2048,
+  agentMemoryMiB: 4096,
+  scalrUrl: '',
+  capacity: 'FARGATE',
+  stopTimeoutSeconds: 120,
+  containerInsights: false,
+  vpcCidr: '10.80.0.0/22',
+  vpcId: '',
+  subnetIds: '',
+  securityGroupIds: '',
+  subnetType: 'private',
+} as const;
+
+export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
+
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+const STAGE_NAME = /^[A-Za-z0-9_]{1,128}$/;
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
+const SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+const TOPIC_ARN = /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*$/;
+const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
+
+/** Collects problems so one synth reports every wrong key at once. */
+class ContextReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly lookup: ContextLookup) {}
+
+  private raw(key: ContextKey): unknown {
+    const value = this.lookup(key);
+    return value === undefined || value === null ? CONTEXT_DEFAULTS[key] : value;
+  }
+
+  private fail(key: ContextKey, value: unknown, expected: string): void {
+    this.problems.push(`${key} is ${JSON.stringify(value)}: expected ${expected}`);
+  }
+
+  string(key: ContextKey, pattern?: RegExp, expected?: string): string {
+    const value = this.raw(key);
+    if (typeof value !== 'string') {
+      this.fail(key, value, expected ?? 'a string');
+      return '';
+    }
+    const trimmed = value.trim();
+    if (pattern && trimmed !== '' && !pattern.test(trimmed)) this.fail(key, value, expected ?? 'a string');
+    return trimmed;
+  }
+
+  oneOf<T extends string>(key: ContextKey, allowed: readonly T[]): T {
+    const value = this.raw(key);
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value.trim())) {
+      this.fail(key, value, `one of ${allowed.join(', ')}`);
+      return allowed[0] as T;
+    }
+    return value.trim() as T;
+  }
+
+  integer(key: ContextKey, min: number, max: number): number {
+    const value = this.raw(key);
+    const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+      this.fail(key, value, `a whole number from ${min} to ${max}`);
+      return min;
+    }
+    return number;
+  }
+
+  boolean(key: ContextKey): boolean {
+    const value = this.raw(key);
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    this.fail(key, value, 'true or false');
+    return false;
+  }
+
+  /** A JSON array of strings or a comma-separated string; every item must match the pattern. */
+  list(key: ContextKey, pattern: RegExp, expected: string, check?: (item: string) => boolean): string[] {
+    const value = this.raw(key);
+    let items: unknown[];
+    if (Array.isArray(value)) items = value;
+    else if (typeof value === 'string') items = value.split(',');
+    else {
+      this.fail(key, value, `a comma-separated list of ${expected}`);
+      return [];
+    }
+    const result: string[] = [];
+    for (const item of items) {
+      const text = typeof item === 'string' ? item.trim() : item;
+      if (text === '') continue;
+      if (typeof text !== 'string' || !pattern.test(text) || (check && !check(text))) {
+        this.problems.push(`${key} contains ${JSON.stringify(item)}: expected ${expected}`);
+        continue;
+      }
+      result.push(text);
+    }
+    return result;
+  }
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+}
+
+function validCidr(text: string): boolean {
+  const match = IPV4_CIDR.exec(text);
+  if (!match) return false;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = match[6] === undefined ? 32 : Number(match[6]);
+  return octets.every((octet) => octet <= 255) && prefix <= 32;
+}
+
+function httpsUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && url.pathname === '/' && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
+function readNetwork(context: ContextReader): NetworkConfig {
+  const vpcId = context.string('vpcId', VPC_ID, 'a VPC id (vpc-0123abcd...) or empty for a new VPC');
+  const subnetIds = context.list('subnetIds', SUBNET_ID, 'subnet ids (subnet-0123abcd...)');
+  const securityGroupIds = context.list(
+    'securityGroupIds',
+    SECURITY_GROUP_ID,
+    'security group ids (sg-0123abcd...)',
+  );
+  const subnetType = context.oneOf('subnetType', SUBNET_TYPES);
+  if (vpcId === '') {
+    if (subnetIds.length > 0 || securityGroupIds.length > 0) {
+      context.problem('subnetIds and securityGroupIds need vpcId: set vpcId to use an existing VPC');
+    }
+    const cidr = context.string('vpcCidr');
+    const prefix = Number(cidr.split('/')[1]);
+    if (!validCidr(cidr) || !(prefix >= 16 && prefix <= 24)) {
+      context.problem(`vpcCidr is ${JSON.stringify(cidr)}: expected an IPv4 CIDR block from /16 to /24`);
+    }
+    return { kind: 'new', cidr };
+  }
+  if (subnetIds.length === 0) {
+    context.problem('subnetIds is empty: expected at least one subnet id of the VPC given in vpcId');
+  }
+  return { kind: 'existing', vpcId, subnetIds, securityGroupIds, subnetType };
+}
+
+function readEcs(context: ContextReader): EcsStackConfig {
+  const image = context.string('agentImage', IMAGE, 'a container image name such as scalr/agent');
+  if (image === '')
+    context.problem('agentImage is empty: expected a container image name such as scalr/agent');
+  const imageTag = context.string('agentImageTag', IMAGE_TAG, 'a pinned image tag such as 1.6.0');
+  if (imageTag === '' || imageTag === 'latest') {
+    context.problem(
+      `agentImageTag is ${JSON.stringify(imageTag)}: expected a pinned version tag (not "latest"), so every task of a run uses the same agent`,
+    );
+  }
+  const before = context.problems.length;
+  const cpu = context.integer('agentCpu', 256, 16384);
+  const memoryMiB = context.integer('agentMemoryMiB', 512, 122880);
+  const allowed = FARGATE_TASK_SIZES[cpu];
+  // Compare the pair only when both values parsed, so one typo is reported once.
+  const parsed = context.problems.length === before;
+  if (parsed && allowed === undefined) {
+    context.problem(`agentCpu is ${cpu}: expected one of ${Object.keys(FARGATE_TASK_SIZES).join(', ')}`);
+  } else if (parsed && allowed !== undefined && !allowed.includes(memoryMiB)) {
+    context.problem(
+      `agentMemoryMiB is ${memoryMiB}: Fargate does not allow it with agentCpu ${cpu}; expected one of ${allowed.join(', ')}`,
+    );
+  }
+  const scalrUrl = context.string('scalrUrl');
+  if (scalrUrl !== '' && !httpsUrl(scalrUrl)) {
+    context.problem(
+      `scalrUrl is ${JSON.stringify(scalrUrl)}: expected the account URL, e.g. https://example.scalr.io`,
+    );
+  }
+  return {
+    image,
+    imageTag,
+    cpu,
+    memoryMiB,
+    scalrUrl,
+    capacity: context.oneOf('capacity', ECS_CAPACITIES),
+    // Fargate caps stopTimeout at 120 s.
+    stopTimeoutSeconds: context.integer('stopTimeoutSeconds', 2, 120),
+    containerInsights: context.boolean('containerInsights'),
+    network: readNetwork(context),
+  };
+}
+
+/**
+ * Parses and validates the context once. Throws a StackConfigError that names every wrong key and
+ * what it expected.
+ */
+export function parseStackConfig(lookup: ContextLookup): StackConfig {
+  const context = new ContextReader(lookup);
+  const stackName = context.string(
+    'stackName',
+    STACK_NAME,
+    'a CloudFormation stack name (letters, digits, hyphens; starts with a letter)',
+  );
+  const target = context.oneOf('target', STACK_TARGETS);
+  const retention = context.integer('logRetentionDays', 1, 3653);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
+    context.problem(`logRetentionDays is ${retention}: expected one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  const beforeApi = context.problems.length;
+  const api: ApiConfig = {
+    stageName: context.string('apiStageName', STAGE_NAME, 'a stage name (letters, digits, underscores)'),
+    rateLimit: context.integer('apiRateLimit', 1, 10000),
+    burstLimit: context.integer('apiBurstLimit', 1, 5000),
+    dailyQuota: context.integer('apiDailyQuota', 1, 10_000_000),
+    allowedSourceIps: context.list('allowedSourceIps', IPV4_CIDR, 'IPv4 addresses or CIDR blocks', validCidr),
+  };
+  if (context.problems.length === beforeApi && api.burstLimit < api.rateLimit) {
+    context.problem(
+      `apiBurstLimit is ${api.burstLimit}: expected at least apiRateLimit (${api.rateLimit}), or requests at the steady rate are throttled`,
+    );
+  }
+  // API Gateway gives up after 29 s; the function must answer before that.
+  const beforeFn = context.problems.length;
+  const timeoutSeconds = context.integer('functionTimeoutSeconds', 5, 28);
+  const launchDeadlineMs = context.integer('launchDeadlineMs', 1000, 28000);
+  if (context.problems.length === beforeFn && launchDeadlineMs > timeoutSeconds * 1000 - 2000) {
+    context.problem(
+      `launchDeadlineMs is ${launchDeadlineMs}: expected at most ${timeoutSeconds * 1000 - 2000} (2 s below functionTimeoutSeconds ${timeoutSeconds}), so the function can still answer 503`,
+    );
+  }
+  const fn: FunctionConfig = {
+    timeoutSeconds,
+    memoryMb: context.integer('functionMemoryMb', 128, 10240),
+    launchDeadlineMs,
+  };
+  const config: StackConfig = {
+    stackName,
+    target,
+    logRetentionDays: retention,
+    api,
+    fn,
+    agentTokenSecretArn: context.string(
+      'agentTokenSecretArn',
+      SECRET_ARN,
+      'a Secrets Manager secret ARN, or empty to create the secret',
+    ),
+    alarmEmail: context.string('alarmEmail', EMAIL, 'an email address, or empty'),
+    alarmTopicArn: context.string('alarmTopicArn', TOPIC_ARN, 'an SNS topic ARN, or empty'),
+    ...(target === 'ecs' ? { ecs: readEcs(context) } : {}),
+  };
+  if (context.problems.length > 0) throw new StackConfigError(context.problems);
+  return config;
+}

@@ -1,0 +1,128 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+
+/** Repository root: `lib/constructs/` is two levels down. */
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Props of {@link DispatcherFunction}. */
+export interface DispatcherFunctionProps {
+  /** ARN of the webhook secret (`WEBHOOK_SECRET_ARN`). */
+  readonly webhookSecretArn: string;
+  /** ARN of the agent token secret (`AGENT_TOKEN_SECRET_ARN`). */
+  readonly agentTokenSecretArn: string;
+  /** ARNs the function may call `secretsmanager:GetSecretValue` on (partial ARNs end in `-??????`). */
+  readonly secretPolicyArns: readonly string[];
+  /** Target-specific environment, e.g. `FargateAgent.dispatcherEnvironment()`. */
+  readonly launchEnvironment: Readonly<Record<string, string>>;
+  /**
+   * Function timeout; must stay below API Gateway's 29 s integration timeout.
+   * @default Duration.seconds(25)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Time budget for one launch (`LAUNCH_DEADLINE_MS`); below the timeout so a 503 can still be sent.
+   * @default 20000
+   */
+  readonly launchDeadlineMs?: number;
+  /**
+   * Memory size in MB (also scales CPU, hence cold start).
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Handler source file.
+   * @default - `lambda/handler.ts` in the repository
+   */
+  readonly entry?: string;
+}
+
+/** The Lambda function that answers Scalr's webhook and starts one agent per task. */
+export class DispatcherFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: DispatcherFunctionProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(25);
+    const launchDeadlineMs = props.launchDeadlineMs ?? 20_000;
+    if (!timeout.isUnresolved() && timeout.toMilliseconds() >= 29_000) {
+      throw new Error(`DispatcherFunction timeout must stay below API Gateway's 29 s`);
+    }
+    if (!timeout.isUnresolved() && launchDeadlineMs >= timeout.toMilliseconds()) {
+      throw new Error('DispatcherFunction launchDeadlineMs must stay below the function timeout');
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Own role instead of AWSLambdaBasicExecutionRole: logs only to this log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Scalr agent dispatcher: write its logs, read its two secrets, start agents',
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadOwnSecrets',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [...props.secretPolicyArns],
+      }),
+    );
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: 'Scalr serverless agent pool: starts one single-run agent per webhook',
+      entry: props.entry ?? `${PROJECT_ROOT}lambda/handler.ts`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      // JSON platform lines; the handler writes its own JSON lines to stdout, which CloudWatch keeps as-is
+      // (the failed-launch metric filter reads their `outcome`). No log-level filter: the handler's
+      // lower-case `level` values are its own, and Lambda must not drop lines it cannot classify.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        ...props.launchEnvironment,
+        WEBHOOK_SECRET_ARN: props.webhookSecretArn,
+        AGENT_TOKEN_SECRET_ARN: props.agentTokenSecretArn,
+        LAUNCH_DEADLINE_MS: String(launchDeadlineMs),
+      },
+      bundling: {
+        // Local esbuild only: synth must work without Docker. Same settings as `npm run build`.
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: LAMBDA_BUNDLE.target,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourceMap,
+        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+        banner: LAMBDA_BUNDLE.banner,
+        externalModules: externalModulesFor('ecs'),
+      },
+    });
+  }
+}

@@ -1,0 +1,276 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ecrRepository from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { EcsCapacity } from '../config/stack-config.js';
+import type { Network } from './network.js';
+
+/** Props of {@link FargateAgent}. */
+export interface FargateAgentProps {
+  /** Where the tasks run. */
+  readonly network: Network;
+  /** Secret holding the Scalr agent pool token; ECS injects it as `SCALR_AGENT_TOKEN`. */
+  readonly agentTokenSecret: secretsmanager.ISecret;
+  /**
+   * Task definition family; the dispatcher runs the latest ACTIVE revision of it.
+   * @default - `${stackName}-agent`
+   */
+  readonly family?: string;
+  /**
+   * Agent image repository (Docker Hub or any registry the task can pull from anonymously).
+   * @default 'scalr/agent'
+   */
+  readonly image?: string;
+  /** Pinned image tag; never `latest`, so every task of a run uses the same agent version. */
+  readonly imageTag: string;
+  /**
+   * Task cpu units (a Fargate size).
+   * @default 2048
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB (must fit `cpu`).
+   * @default 4096
+   */
+  readonly memoryMiB?: number;
+  /**
+   * `SCALR_URL`, the account URL such as https://example.scalr.io.
+   * @default - not set: the agent reads the account URL from its token
+   */
+  readonly scalrUrl?: string;
+  /**
+   * Capacity the dispatcher asks for (`ECS_CAPACITY`).
+   * @default 'FARGATE'
+   */
+  readonly capacity?: EcsCapacity;
+  /**
+   * Seconds the agent gets after SIGTERM to report back to Scalr (Fargate maximum: 120).
+   * @default 120
+   */
+  readonly stopTimeoutSeconds?: number;
+  /**
+   * CloudWatch Container Insights on the cluster (billed per metric).
+   * @default false
+   */
+  readonly containerInsights?: boolean;
+  /**
+   * Retention of the agent log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com/<repository>` */
+const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/(.+)$/;
+
+/** Name of the agent container in the task definition (`ECS_CONTAINER_NAME`). */
+export const AGENT_CONTAINER_NAME = 'scalr-agent';
+
+/** ECS cluster, task definition and roles for single-run Scalr agents on Fargate. */
+export class FargateAgent extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  /** Role the agent's Terraform/OpenTofu runs use; empty by default, operators attach what they need. */
+  readonly taskRole: iam.Role;
+  /** Role ECS uses to pull the image, read the token secret and write logs. */
+  readonly executionRole: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly family: string;
+  readonly capacity: EcsCapacity;
+
+  private readonly network: Network;
+
+  constructor(scope: Construct, id: string, props: FargateAgentProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.network = props.network;
+    this.family = props.family ?? `${stack.stackName}-agent`;
+    this.capacity = props.capacity ?? 'FARGATE';
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.network.vpc,
+      enableFargateCapacityProviders: true,
+      containerInsightsV2: props.containerInsights
+        ? ecs.ContainerInsights.ENABLED
+        : ecs.ContainerInsights.DISABLED,
+    });
+    if (!props.containerInsights) {
+      Validations.of(this.cluster).acknowledge({
+        id: 'AwsSolutions-ECS4',
+        reason:
+          'Container Insights is billed per metric and adds little for single-run tasks; agent logs and the task-failure alarm cover operations. Opt in with -c containerInsights=true.',
+      });
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Scalr agent runs: no permissions by default; attach what your Terraform runs need',
+    });
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'ECS agent: pull the image, read the agent token secret, write the agent logs',
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      family: this.family,
+      cpu: props.cpu ?? 2048,
+      memoryLimitMiB: props.memoryMiB ?? 4096,
+      taskRole: this.taskRole,
+      executionRole: this.executionRole,
+      runtimePlatform: {
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+      },
+    });
+
+    const environment: Record<string, string> = {
+      // One task per webhook: the agent takes one Scalr task, runs it in-process and exits.
+      SCALR_AGENT_SINGLE: 'true',
+      SCALR_AGENT_DRIVER: 'local',
+      // Nothing survives the task, so there is no connection state worth writing to disk.
+      SCALR_AGENT_STATE_PERSISTENCE_ENABLED: 'false',
+    };
+    if (props.scalrUrl) environment.SCALR_URL = props.scalrUrl;
+
+    this.container = this.taskDefinition.addContainer('Agent', {
+      containerName: AGENT_CONTAINER_NAME,
+      image: this.agentImage(props.image ?? 'scalr/agent', props.imageTag),
+      command: ['run'],
+      essential: true,
+      environment,
+      secrets: { SCALR_AGENT_TOKEN: ecs.Secret.fromSecretsManager(props.agentTokenSecret) },
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'agent' }),
+      stopTimeout: Duration.seconds(props.stopTimeoutSeconds ?? 120),
+    });
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The plain environment holds only non-secret agent settings (single mode, local driver, Scalr URL); the token comes from Secrets Manager through `secrets`.',
+    });
+  }
+
+  /**
+   * Docker Hub (or any anonymous registry) by default. An ECR repository —
+   * e.g. a mirror, to avoid Docker Hub's anonymous pull limits — gets pull rights on the execution role.
+   */
+  private agentImage(image: string, tag: string): ecs.ContainerImage {
+    const stack = Stack.of(this);
+    const ecr = ECR_IMAGE.exec(image);
+    if (!ecr) return ecs.ContainerImage.fromRegistry(`${image}:${tag}`);
+    // Another account's repository also needs a repository policy that lets this account pull.
+    const [, account, region, repositoryName] = ecr;
+    const repository = ecrRepository.Repository.fromRepositoryAttributes(this, 'AgentRepository', {
+      repositoryName: repositoryName ?? '',
+      repositoryArn: stack.formatArn({
+        service: 'ecr',
+        account,
+        region,
+        resource: 'repository',
+        resourceName: repositoryName,
+      }),
+    });
+    Validations.of(this.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken has no resource type; image pulls are limited to the agent repository.',
+    });
+    return ecs.ContainerImage.fromEcrRepository(repository, tag);
+  }
+
+  /** Settings the dispatcher function needs for `LAUNCH_TARGET=ecs` (see lambda/launchers/ecs/ecs-config.ts). */
+  dispatcherEnvironment(): Record<string, string> {
+    return {
+      LAUNCH_TARGET: 'ecs',
+      ECS_CLUSTER: this.cluster.clusterName,
+      // The family, not the ARN: RunTask uses the latest ACTIVE revision, so a new revision is picked up
+      // without touching the function, and a webhook retried across a deploy sends the same RunTask
+      // parameters (an ARN would change them, and ECS rejects a reused clientToken with other parameters).
+      ECS_TASK_DEFINITION: this.family,
+      ECS_CONTAINER_NAME: AGENT_CONTAINER_NAME,
+      ECS_SUBNETS: this.network.subnetIds.join(','),
+      ECS_SECURITY_GROUPS: this.network.securityGroups.map((sg) => sg.securityGroupId).join(','),
+      ECS_ASSIGN_PUBLIC_IP: this.network.assignPublicIp ? 'ENABLED' : 'DISABLED',
+      ECS_CAPACITY: this.capacity,
+    };
+  }
+
+  /**
+   * Lets the dispatcher start agent tasks and nothing else: RunTask of this family on this cluster,
+   * tagging only at launch, ListTasks on this cluster, PassRole of the two task roles to ECS tasks.
+   */
+  grantLaunch(role: iam.IRole): void {
+    const stack = Stack.of(this);
+    const clusterCondition = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'RunAgentTask',
+        actions: ['ecs:RunTask'],
+        resources: [
+          stack.formatArn({
+            service: 'ecs',
+            resource: 'task-definition',
+            resourceName: `${this.family}:*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+        conditions: clusterCondition,
+      }),
+      new iam.PolicyStatement({
+        sid: 'TagAgentTaskAtLaunch',
+        actions: ['ecs:TagResource'],
+        resources: [
+          stack.formatArn({
+            service: 'ecs',
+            resource: 'task',
+            resourceName: `${this.cluster.clusterName}/*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'FindEarlierLaunch',
+        actions: ['ecs:ListTasks'],
+        // ListTasks has no resource type of its own; the cluster condition scopes it.
+        resources: ['*'],
+        conditions: clusterCondition,
+      }),
+      new iam.PolicyStatement({
+        sid: 'PassAgentRoles',
+        actions: ['iam:PassRole'],
+        resources: [this.taskRole.roleArn, this.executionRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    ];
+    for (const statement of statements) role.addToPrincipalPolicy(statement);
+
+    const clusterId = stack.resolve(stack.getLogicalId(this.cluster.node.defaultChild as ecs.CfnCluster));
+    const task = (resource: string) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:${resource}]`;
+    Validations.of(role).acknowledge(
+      {
+        id: task(`task-definition/${this.family}:*`),
+        reason: 'Any revision of the agent task definition family, so a new revision needs no policy change.',
+      },
+      {
+        id: task(`task/<${clusterId}>/*`),
+        reason:
+          'Task ids are only known after RunTask; TagResource is further limited to ecs:CreateAction=RunTask.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecs:ListTasks has no resource type; the statement is limited to this cluster by the ecs:cluster condition.',
+      },
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { buildStack, IMPORTED_VPC_CONTEXT } from './stack-fixture.js';
+
+interface Acknowledgement {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** Every cdk-nag acknowledgement recorded anywhere in the tree (metadata data: `{ [ruleId]: reason }`). */
+function acknowledgements(root: IConstruct): Acknowledgement[] {
+  return root.node
+    .findAll()
+    .flatMap((construct) => construct.node.metadata)
+    .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+    .filter(([id]) => id.includes('AwsSolutions-'))
+    .map(([id, reason]) => ({ id, reason }));
+}
+
+const VARIANTS = {
+  'default new VPC': {},
+  'existing VPC, token secret, alarm email': IMPORTED_VPC_CONTEXT,
+  'existing VPC without security groups, alarm topic, Container Insights': {
+    vpcId: 'vpc-0a1b2c3d4e5f60718',
+    subnetIds: 'subnet-0a1b2c3d4e5f60711',
+    subnetType: 'public',
+    alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
+    containerInsights: 'true',
+  },
+  'agent image mirrored to ECR': {
+    agentImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/scalr-agent',
+  },
+};
+
+describe('cdk-nag AwsSolutionsChecks', () => {
+  for (const [name, context] of Object.entries(VARIANTS)) {
+    it(`reports no unacknowledged finding for the ${name}`, () => {
+      const { stack } = buildStack(context);
+
+      const report = new AwsSolutionsChecks().validateScope(stack);
+
+      expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+      expect(report.success).toBe(true);
+    });
+  }
+
+  it('gives every acknowledgement a written reason', () => {
+    const { stack } = buildStack();
+
+    const acks = acknowledgements(stack);
+
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.id).toMatch(/^(Annotation::)?AwsSolutions-[A-Z]+\d+/);
+      expect(ack.reason.length, ack.id).toBeGreaterThan(40);
+    }
+  });
+});

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  CONTEXT_DEFAULTS,
+  parseStackConfig,
+  type StackConfig,
+  StackConfigError,
+} from '../../lib/config/stack-config.js';
+
+const parse = (context: Record<string, unknown> = {}): StackConfig => parseStackConfig((key) => context[key]);
+
+/** The problems of a failed parse, or fails the test when parsing succeeds. */
+function problemsOf(context: Record<string, unknown>): string {
+  try {
+    parse(context);
+  } catch (error) {
+    expect(error).toBeInstanceOf(StackConfigError);
+    return (error as StackConfigError).message;
+  }
+  throw new Error('expected parseStackConfig to throw');
+}
+
+describe('parseStackConfig', () => {
+  it('builds the default configuration from no context at all', () => {
+    const config = parse();
+
+    expect(config.stackName).toBe('ScalrAgentDispatcher');
+    expect(config.target).toBe('ecs');
+    expect(config.api).toEqual({
+      stageName: 'prod',
+      rateLimit: 20,
+      burstLimit: 40,
+      dailyQuota: 20000,
+      allowedSourceIps: [],
+    });
+    expect(config.fn).toEqual({ timeoutSeconds: 25, memoryMb: 256, launchDeadlineMs: 20000 });
+    expect(config.ecs).toMatchObject({
+      image: 'scalr/agent',
+      imageTag: '1.6.0',
+      cpu: 2048,
+      memoryMiB: 4096,
+      capacity: 'FARGATE',
+      stopTimeoutSeconds: 120,
+      network: { kind: 'new', cidr: '10.80.0.0/22' },
+    });
+  });
+
+  it('reads the same defaults from cdk.json as the code documents', () => {
+    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+
+    expect(cdkJson.context).toEqual(CONTEXT_DEFAULTS);
+    expect(parse(cdkJson.context)).toEqual(parse());
+  });
+
+  it('accepts -c overrides, which arrive as strings', () => {
+    const config = parse({
+      stackName: 'ScalrPoolStaging',
+      apiRateLimit: '50',
+      apiBurstLimit: '100',
+      agentCpu: '4096',
+      agentMemoryMiB: '16384',
+      containerInsights: 'true',
+      capacity: 'FARGATE_SPOT',
+    });
+
+    expect(config.stackName).toBe('ScalrPoolStaging');
+    expect(config.api.rateLimit).toBe(50);
+    expect(config.ecs).toMatchObject({
+      cpu: 4096,
+      memoryMiB: 16384,
+      containerInsights: true,
+      capacity: 'FARGATE_SPOT',
+    });
+  });
+
+  it('imports an existing VPC from ids given as a string or a JSON array', () => {
+    const config = parse({
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      securityGroupIds: 'sg-0123456789abcdef0, sg-0123456789abcdef1',
+      subnetType: 'public',
+    });
+
+    expect(config.ecs?.network).toEqual({
+      kind: 'existing',
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      securityGroupIds: ['sg-0123456789abcdef0', 'sg-0123456789abcdef1'],
+      subnetType: 'public',
+    });
+  });
+
+  it('rejects an unknown capacity, naming the key and the allowed values', () => {
+    expect(problemsOf({ capacity: 'SPOT' })).toContain(
+      'capacity is "SPOT": expected one of FARGATE, FARGATE_SPOT, FARGATE_SPOT_THEN_FARGATE',
+    );
+  });
+
+  it('rejects a malformed subnet id', () => {
+    expect(
+      problemsOf({ vpcId: 'vpc-0123456789abcdef0', subnetIds: 'subnet-12,subnet-0123456789abcdef0' }),
+    ).toContain('subnetIds contains "subnet-12": expected subnet ids (subnet-0123abcd...)');
+  });
+
+  it('rejects a cpu/memory pair Fargate does not allow', () => {
+    expect(problemsOf({ agentCpu: 1024, agentMemoryMiB: 512 })).toContain(
+      'agentMemoryMiB is 512: Fargate does not allow it with agentCpu 1024; expected one of 2048, 3072',
+    );
+    expect(problemsOf({ agentCpu: 3000 })).toContain('agentCpu is 3000: expected one of 256, 512, 1024');
+  });
+
+  it('rejects the latest tag so every task runs a pinned agent version', () => {
+    expect(problemsOf({ agentImageTag: 'latest' })).toContain('agentImageTag is "latest": expected a pinned');
+  });
+
+  it('keeps the launch deadline below the function timeout', () => {
+    expect(problemsOf({ functionTimeoutSeconds: 10, launchDeadlineMs: 9000 })).toContain(
+      'launchDeadlineMs is 9000: expected at most 8000',
+    );
+    expect(problemsOf({ functionTimeoutSeconds: 29 })).toContain(
+      'functionTimeoutSeconds is 29: expected a whole number from 5 to 28',
+    );
+  });
+
+  it('needs subnets with an existing VPC and a VPC with subnets', () => {
+    expect(problemsOf({ vpcId: 'vpc-0123456789abcdef0' })).toContain('subnetIds is empty');
+    expect(problemsOf({ subnetIds: 'subnet-0123456789abcdef0' })).toContain(
+      'subnetIds and securityGroupIds need vpcId',
+    );
+  });
+
+  it('rejects malformed ids, addresses and ARNs', () => {
+    const message = problemsOf({
+      vpcId: 'vpc-XYZ',
+      subnetIds: 'subnet-0123456789abcdef0',
+      securityGroupIds: 'sg-1',
+      allowedSourceIps: '203.0.113.300',
+      agentTokenSecretArn: 'arn:aws:s3:::bucket',
+      scalrUrl: 'http://example.scalr.io',
+      logRetentionDays: 31,
+    });
+
+    expect(message).toContain('vpcId is "vpc-XYZ"');
+    expect(message).toContain('securityGroupIds contains "sg-1"');
+    expect(message).toContain('allowedSourceIps contains "203.0.113.300"');
+    expect(message).toContain('agentTokenSecretArn is "arn:aws:s3:::bucket"');
+    expect(message).toContain('scalrUrl is "http://example.scalr.io"');
+    expect(message).toContain('logRetentionDays is 31');
+  });
+
+  it('rejects a VPC CIDR outside /16-/24 once, and an empty image', () => {
+    const error = (() => {
+      try {
+        parse({ vpcCidr: '10.0.0.0/8', agentImage: '' });
+      } catch (caught) {
+        return caught as StackConfigError;
+      }
+      throw new Error('expected a StackConfigError');
+    })();
+
+    expect(error.problems).toHaveLength(2);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        'vpcCidr is "10.0.0.0/8": expected an IPv4 CIDR block from /16 to /24',
+        'agentImage is empty: expected a container image name such as scalr/agent',
+      ]),
+    );
+  });
+
+  it('reports every wrong key in one error', () => {
+    const error = (() => {
+      try {
+        parse({ capacity: 'SPOT', agentCpu: 'lots', apiRateLimit: 0 });
+      } catch (caught) {
+        return caught as StackConfigError;
+      }
+      throw new Error('expected a StackConfigError');
+    })();
+
+    expect(error.problems).toHaveLength(3);
+    expect(error.message).toMatch(/^Invalid CDK context:\n {2}- /);
+  });
+
+  it('refuses targets the stack cannot deploy yet', () => {
+    expect(problemsOf({ target: 'aca' })).toContain('target is "aca": expected one of ecs');
+  });
+});

@@ -1,0 +1,32 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { parseStackConfig } from '../../lib/config/stack-config.js';
+import { DispatcherStack } from '../../lib/dispatcher-stack.js';
+
+/** Context of an existing VPC with private subnets, an existing token secret and alarm email. */
+export const IMPORTED_VPC_CONTEXT = {
+  stackName: 'ScalrPoolImported',
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  subnetIds: 'subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60722',
+  securityGroupIds: 'sg-0a1b2c3d4e5f60733',
+  subnetType: 'private',
+  agentTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/agent-token',
+  allowedSourceIps: '203.0.113.10,198.51.100.0/24',
+  alarmEmail: 'ops@example.com',
+  capacity: 'FARGATE_SPOT_THEN_FARGATE',
+  scalrUrl: 'https://example.scalr.io',
+  agentImageTag: '1.5.2',
+  agentCpu: '4096',
+  agentMemoryMiB: '8192',
+} as const;
+
+/** Builds the stack from context values the way `bin/app.ts` does (with real bundling). */
+export function buildStack(context: Record<string, unknown> = {}): {
+  stack: DispatcherStack;
+  template: Template;
+} {
+  const app = new App();
+  const config = parseStackConfig((key) => context[key]);
+  const stack = new DispatcherStack(app, config.stackName, { stackName: config.stackName, config });
+  return { stack, template: Template.fromStack(stack) };
+}
