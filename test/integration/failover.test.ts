@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startedByFor } from '../../lambda/launchers/ecs/client-token.js';
 import { AwsStandIn, type Fault, faults, type Operation } from '../support/aws-stand-in.js';
-import { Harness, json, scalrBody, toRequest } from '../support/harness.js';
+import { AGENT_TOKEN, Harness, json, scalrBody, toRequest, WEBHOOK_SECRET } from '../support/harness.js';
 
 type FaultRule = (operation: Operation, n: number) => Fault | undefined;
 
@@ -60,6 +60,9 @@ describe('failover from the primary ECS target to a secondary one', () => {
     expect(h.entries().some((entry) => entry.message === 'launch target failed; trying the next one')).toBe(
       true,
     );
+    expect(h.logs.join('\n')).not.toContain(WEBHOOK_SECRET);
+    expect(h.logs.join('\n')).not.toContain(AGENT_TOKEN);
+    expect(answer.body).not.toContain(AGENT_TOKEN);
   });
 
   it('moves to the secondary when the primary denies access', async () => {
