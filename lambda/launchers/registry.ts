@@ -19,7 +19,7 @@ export type LauncherFactory = (context: LauncherContext) => Launcher | Promise<L
  */
 const FACTORIES: Record<LaunchTarget, (() => Promise<LauncherFactory>) | undefined> = {
   ecs: async () => (await import('./ecs/create-ecs-launcher.js')).createEcsLauncher,
-  aca: undefined,
+  aca: async () => (await import('./aca/create-aca-launcher.js')).createAcaLauncher,
   'dry-run': async () => (await import('./dry-run/create-dry-run-launcher.js')).createDryRunLauncher,
   docker: async () => (await import('./docker/create-docker-launcher.js')).createDockerLauncher,
 };
