@@ -10,7 +10,9 @@ export type AzureOperation = 'Token' | 'GetJob' | 'StartJob' | 'ListExecutions' 
 export type AzureFault =
   | { kind: 'status'; status: number; code: string; message?: string; retryAfter?: string }
   /** Starts the execution, then cuts the connection: a start whose answer is lost. */
-  | { kind: 'start-then-drop' };
+  | { kind: 'start-then-drop' }
+  /** Serves the call normally after a pause: a launch still in flight. */
+  | { kind: 'delay'; ms: number };
 
 export interface Execution {
   readonly name: string;
@@ -163,7 +165,7 @@ export class AzureStandIn {
     );
   }
 
-  private token(res: ServerResponse, form: URLSearchParams): void {
+  private token(res: ServerResponse, form: URLSearchParams): undefined {
     const n = ++this.calls.Token;
     const fault = this.options.faultFor?.('Token', n);
     const refuse = (code: string, description: string) =>
@@ -201,7 +203,12 @@ export class AzureStandIn {
     });
   }
 
-  private arm(req: IncomingMessage, res: ServerResponse, path: string, body: string): void {
+  private async arm(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    body: string,
+  ): Promise<undefined> {
     const operation: AzureOperation | undefined =
       req.method === 'GET' && path === this.jobPath
         ? 'GetJob'
@@ -225,6 +232,7 @@ export class AzureStandIn {
       });
     }
     const fault = this.options.faultFor?.(operation, n);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'status') {
       const headers: Record<string, string> =
         fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter };
@@ -257,7 +265,10 @@ export class AzureStandIn {
       template: body === '' ? {} : (JSON.parse(body) as Execution['template']),
     };
     this.executions.push(execution);
-    if (fault?.kind === 'start-then-drop') return void res.socket?.destroy();
+    if (fault?.kind === 'start-then-drop') {
+      res.socket?.destroy();
+      return;
+    }
     const mode = this.options.startMode ?? '200';
     if (mode === '200') return this.json(res, 200, { name: execution.name, id: execution.id });
     const location = `${this.base}/subscriptions/${this.options.subscriptionId}/providers/Microsoft.App/locations/westeurope/containerappOperationResults/${name}?api-version=2026-07-01`;
@@ -266,6 +277,7 @@ export class AzureStandIn {
       return this.json(res, 202, { name: execution.name, id: execution.id }, headers);
     res.writeHead(202, headers);
     res.end();
+    return;
   }
 
   private json(
@@ -273,8 +285,9 @@ export class AzureStandIn {
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
-  ): void {
+  ): undefined {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
     res.end(JSON.stringify(body));
+    return undefined;
   }
 }

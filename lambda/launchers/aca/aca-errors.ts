@@ -47,6 +47,16 @@ export function hasHttpStatus(error: unknown): boolean {
   return typeof (error as HttpLikeError).statusCode === 'number';
 }
 
+/** Entra answers that mean "these credentials are not accepted", as MSAL words them. */
+const ENTRA_REFUSAL =
+  /AADSTS\d+|invalid_client|unauthorized_client|invalid_request|invalid_scope|invalid_grant/;
+
+/** Errors `@azure/identity` raises for a token request (AuthenticationRequiredError wraps MSAL's). */
+export function isEntraError(error: unknown): boolean {
+  const name = (error as HttpLikeError).name;
+  return name === 'AuthenticationError' || name === 'AuthenticationRequiredError';
+}
+
 function aadstsCode(error: HttpLikeError): string {
   const text = `${error.errorResponse?.errorDescription ?? ''} ${error.message ?? ''}`;
   return /AADSTS\d+/.exec(text)?.[0] ?? error.errorResponse?.error ?? 'no code';
@@ -67,9 +77,10 @@ export function configErrorFor(error: unknown, config: AcaConfig): ConfigError |
   if (own instanceof ConfigError) return own;
   const e = error as HttpLikeError;
   const job = `${config.jobName} in resource group ${config.resourceGroup} of subscription ${config.subscriptionId}`;
-  if (e.name === 'AuthenticationError') {
+  if (isEntraError(e)) {
     const status = e.statusCode ?? 0;
-    if (status >= 400 && status < 500) {
+    const refused = (status >= 400 && status < 500) || ENTRA_REFUSAL.test(`${e.message ?? ''}`);
+    if (refused) {
       return new ConfigError(`Entra ID refused the token request (${aadstsCode(e)}): ${authHint(config)}.`, {
         cause: error,
       });

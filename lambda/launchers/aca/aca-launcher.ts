@@ -8,6 +8,7 @@ import {
   configErrorFor,
   dispatchErrorIn,
   hasHttpStatus,
+  isEntraError,
   retryAfterMsOf,
 } from './aca-errors.js';
 import type { AcaJobApi, StartedExecution } from './arm-job-api.js';
@@ -31,7 +32,7 @@ function failedBeforeSending(error: unknown): boolean {
   return (
     hasHttpStatus(error) ||
     dispatchErrorIn(error) !== undefined ||
-    name === 'AuthenticationError' ||
+    isEntraError(error) ||
     name === 'CredentialUnavailableError'
   );
 }

@@ -55,6 +55,25 @@ class DeferredCredential implements TokenCredential {
 }
 
 /**
+ * ClientAssertionCredential, but when STS refused the JWT for a reason the operator must fix, that
+ * reason is thrown instead of MSAL's wrapper (which does not keep the cause).
+ */
+class FederatedCredential implements TokenCredential {
+  constructor(
+    private readonly inner: TokenCredential,
+    private readonly jwt: WebIdentityTokenSource,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (error) {
+      throw this.jwt.lastFailure() ?? error;
+    }
+  }
+}
+
+/**
  * The Entra ID credential for the configured AZURE_AUTH mode. Both modes skip instance discovery
  * (the authority is configured, and discovery would be one more call on the launch path); tokens
  * are cached by MSAL inside the credential until shortly before they expire.
@@ -64,7 +83,10 @@ export function createAzureCredential(config: AcaConfig, clients: CredentialClie
   const auth = config.auth;
   if (auth.mode === 'aws-federation') {
     const jwt = new WebIdentityTokenSource(clients.sts, { durationSeconds: auth.webIdentityTokenSeconds });
-    return new ClientAssertionCredential(auth.tenantId, auth.clientId, () => jwt.get(), options);
+    return new FederatedCredential(
+      new ClientAssertionCredential(auth.tenantId, auth.clientId, () => jwt.get(), options),
+      jwt,
+    );
   }
   const fetch = secretFetcher(
     { kind: 'secrets-manager', secretId: auth.credentialsSecretId, envName: 'AZURE_CREDENTIALS_SECRET_ARN' },

@@ -32,7 +32,9 @@ export interface WebIdentityTokenOptions {
  * and reuses each one until shortly before it expires. Concurrent callers share one STS call.
  */
 export class WebIdentityTokenSource {
-  private token: { value: string; expiresAt: number } | undefined;
+  private token: { value: string; refreshAt: number } | undefined;
+  /** Why the last fetch failed, when the operator must act; MSAL drops the cause when it wraps errors. */
+  private failure: ConfigError | undefined;
   private inFlight: Promise<string> | undefined;
   private readonly now: () => number;
 
@@ -45,8 +47,7 @@ export class WebIdentityTokenSource {
 
   /** A JWT with audience `api://AzureADTokenExchange` that is valid for a while yet. */
   async get(): Promise<string> {
-    const margin = this.options.refreshMarginMs ?? 30_000;
-    if (this.token !== undefined && this.now() < this.token.expiresAt - margin) return this.token.value;
+    if (this.token !== undefined && this.now() < this.token.refreshAt) return this.token.value;
     this.inFlight ??= this.fetch().finally(() => {
       this.inFlight = undefined;
     });
@@ -68,7 +69,10 @@ export class WebIdentityTokenSource {
       const name = (error as { name?: string }).name ?? '';
       const hint = STS_CONFIG_HINTS[name];
       if (hint !== undefined) {
-        throw new ConfigError(`AWS STS refused GetWebIdentityToken (${name}): ${hint}.`, { cause: error });
+        this.failure = new ConfigError(`AWS STS refused GetWebIdentityToken (${name}): ${hint}.`, {
+          cause: error,
+        });
+        throw this.failure;
       }
       throw error;
     }
@@ -76,7 +80,15 @@ export class WebIdentityTokenSource {
     if (value === undefined || value === '')
       throw new Error('STS answered GetWebIdentityToken without a token');
     const expiresAt = answer.Expiration?.getTime() ?? requestedAt + this.options.durationSeconds * 1000;
-    this.token = { value, expiresAt };
+    // Short-lived tokens are kept for half their life, so one token request can reuse its JWT.
+    const margin = Math.min(this.options.refreshMarginMs ?? 30_000, (expiresAt - requestedAt) / 2);
+    this.token = { value, refreshAt: expiresAt - margin };
+    this.failure = undefined;
     return value;
+  }
+
+  /** The configuration error of the last failed fetch, if any (cleared by a successful one). */
+  lastFailure(): ConfigError | undefined {
+    return this.failure;
   }
 }
