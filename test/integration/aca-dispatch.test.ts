@@ -117,11 +117,9 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
 
   it('retries a transient ARM 503 and answers 503 with Retry-After when ARM stays down', async () => {
     const down: AzureFault = { kind: 'status', status: 503, code: 'ServiceUnavailable' };
-    rig = await new AcaRig({ faultFor: (op, n) => (op === 'StartJob' && n > 1 ? down : undefined) }).start(
-      { LAUNCH_DEADLINE_MS: '3000' },
-      {},
-    );
-    rig.azure.options.faultFor = (op, n) => (op === 'StartJob' && n === 1 ? down : undefined);
+    rig = await new AcaRig({ faultFor: (op, n) => (op === 'StartJob' && n === 1 ? down : undefined) }).start({
+      LAUNCH_DEADLINE_MS: '2500',
+    });
     const recovered = await rig.harness.deliver(delivery('atask-7'));
     rig.azure.options.faultFor = (op) => (op === 'StartJob' ? down : undefined);
 
