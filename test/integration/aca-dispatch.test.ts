@@ -1,6 +1,15 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpAnswer } from '../../lambda/http/answers.js';
-import { AcaRig, CLIENT_ID, CLIENT_SECRET, TENANT_ID } from '../support/aca-rig.js';
+import { DedupStore } from '../../lambda/launchers/aca/dedup-store.js';
+import {
+  AcaRig,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  DEDUP_TABLE,
+  SUBSCRIPTION_ID,
+  TENANT_ID,
+} from '../support/aca-rig.js';
 import type { AzureFault, AzureOperation } from '../support/azure-stand-in.js';
 import { AGENT_TOKEN, json, scalrBody, toRequest, WEBHOOK_SECRET } from '../support/harness.js';
 
@@ -250,6 +259,41 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
     expect(json(answer).launchId).toBe(rig.azure.executions[0]?.id);
     expect(rig.azure.executions).toHaveLength(1);
     expect(rig.azure.calls.StartJob).toBe(1);
+  });
+
+  it('takes over the claim of a container that died mid-launch and finds its execution', async () => {
+    rig = await new AcaRig().start();
+    const twoMinutesAgo = Date.now() - 120_000;
+    const dead = new DedupStore(new DynamoDBClient({}), {
+      tableName: DEDUP_TABLE,
+      scope: `${SUBSCRIPTION_ID}/rg-agents/scalr-agent`,
+      ttlSeconds: 86_400,
+      leaseSeconds: 60,
+      now: () => twoMinutesAgo,
+    });
+    await dead.claim('atask-23');
+    rig.azure.executions.push({
+      name: 'scalr-agent-dead01',
+      id: `${rig.azure.jobPath}/executions/scalr-agent-dead01`,
+      template: { containers: [{ name: 'agent', env: [{ name: 'DISPATCH_DEDUP_KEY', value: 'atask-23' }] }] },
+    });
+
+    const answer = await rig.harness.deliver(delivery('atask-23'));
+
+    expect(answer.statusCode).toBe(202);
+    expect(json(answer)).toMatchObject({ duplicate: true, executionName: 'scalr-agent-dead01' });
+    expect(rig.azure.calls.StartJob).toBe(0);
+  });
+
+  it('answers 503 and starts nothing when DynamoDB is unreachable', async () => {
+    rig = await new AcaRig().start();
+    await rig.stopDynamo();
+
+    const answer = await rig.harness.deliver(delivery('atask-24'));
+
+    expect(answer.statusCode).toBe(503);
+    expect(errorOf(answer).message).toContain('nothing was launched');
+    expect(rig.azure.calls.StartJob).toBe(0);
   });
 
   it('answers 500 telling how to enable outbound federation when STS says it is off', async () => {

@@ -89,6 +89,13 @@ export class AcaRig {
     return this;
   }
 
+  /** DynamoDB goes away (the table's endpoint refuses connections). */
+  async stopDynamo(): Promise<void> {
+    const server = this.dynamo;
+    this.dynamo = undefined;
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
   /** A second Lambda container: its own memory, token caches and coalescer; same Azure and table. */
   another(env: Record<string, string> = {}): RequestHandler {
     return this.harness.another(acaEnv(this.endpoint, env));
