@@ -29,5 +29,16 @@ export async function createLauncher(context: LauncherContext): Promise<Launcher
   if (load === undefined) {
     throw new ConfigError(`LAUNCH_TARGET=${context.config.target} is not available in this version.`);
   }
-  return (await load())(context);
+  let factory: LauncherFactory;
+  try {
+    factory = await load();
+  } catch (error) {
+    // A bundle built for another target leaves this target's module out (see scripts/build-lambda.mjs).
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      `LAUNCH_TARGET=${context.config.target} is not in this bundle: deploy the bundle built for it.`,
+      { cause: error },
+    );
+  }
+  return factory(context);
 }
