@@ -42,11 +42,6 @@ export function retryAfterMsOf(error: unknown, now = Date.now()): number | undef
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** True when Azure answered with an HTTP status (the request was decided, not lost on the way). */
-export function hasHttpStatus(error: unknown): boolean {
-  return typeof (error as HttpLikeError).statusCode === 'number';
-}
-
 /** Entra answers that mean "these credentials are not accepted", as MSAL words them. */
 const ENTRA_REFUSAL =
   /AADSTS\d+|invalid_client|unauthorized_client|invalid_request|invalid_scope|invalid_grant/;

@@ -7,7 +7,6 @@ import {
   ArmThrottledError,
   configErrorFor,
   dispatchErrorIn,
-  hasHttpStatus,
   isEntraError,
   retryAfterMsOf,
 } from './aca-errors.js';
@@ -26,11 +25,15 @@ export interface AcaLauncherOptions {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Failures raised before any start request left this process: nothing can have been started. */
-function failedBeforeSending(error: unknown): boolean {
+/**
+ * Failures that prove nothing was started: raised before the start request left (token, config) or
+ * refused by ARM with a 4xx. A 5xx or a lost answer may hide a started execution.
+ */
+function provesNothingStarted(error: unknown): boolean {
   const name = (error as { name?: string }).name;
+  const status = (error as { statusCode?: number }).statusCode;
   return (
-    hasHttpStatus(error) ||
+    (status !== undefined && status < 500) ||
     dispatchErrorIn(error) !== undefined ||
     isEntraError(error) ||
     name === 'CredentialUnavailableError'
@@ -89,7 +92,7 @@ export class AcaLauncher implements Launcher {
               duplicate: false,
             };
           } catch (error) {
-            if (!failedBeforeSending(error)) maybeStarted = true;
+            if (!provesNothingStarted(error)) maybeStarted = true;
             throw await this.throttleOrFail(error, request.deadline);
           }
         },
