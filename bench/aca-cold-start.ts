@@ -24,7 +24,7 @@ function carriesAzureSdk(bundle: string): boolean {
 }
 
 /**
- * Cold start of both bundles built by scripts/build-lambda.mjs: the ECS bundle (which must not
+ * Cold start of both bundles built by `scripts/build-lambda.ts ecs|aca`: the ECS bundle (which must not
  * carry the Azure SDK) and the ACA bundle with LAUNCH_TARGET=aca. Each figure is the median of
  * `runs` fresh node processes; init includes loading the launcher (the handler awaits it).
  */
@@ -44,7 +44,7 @@ export function formatAcaColdStart(figures: { ecs: ColdStartFigures; aca: ColdSt
   return [row('ecs', figures.ecs), row('aca', figures.aca)];
 }
 
-// Standalone: `node scripts/build-lambda.mjs && npx tsx bench/aca-cold-start.ts`
+// Standalone: `npx tsx scripts/build-lambda.ts ecs && npx tsx scripts/build-lambda.ts aca && npx tsx bench/aca-cold-start.ts`
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log('## Cold start per bundle (median of 15 process starts)');
   for (const line of formatAcaColdStart(measureAcaColdStart())) console.log(line);

@@ -49,9 +49,14 @@ async function initLogs(bundle: string, env: Record<string, string>): Promise<st
   }
 }
 
-describe('Lambda bundles built by scripts/build-lambda.mjs', () => {
+describe('Lambda bundles built by scripts/build-lambda.ts', () => {
   beforeAll(async () => {
-    await run(process.execPath, ['scripts/build-lambda.mjs'], { cwd: ROOT, timeout: 60_000 });
+    const tsx = `${ROOT}node_modules/.bin/tsx`;
+    await Promise.all(
+      ['ecs', 'aca'].map((target) =>
+        run(tsx, ['scripts/build-lambda.ts', target], { cwd: ROOT, timeout: 60_000 }),
+      ),
+    );
   });
 
   it('keeps the Azure SDK and the ACA launcher out of the ECS bundle', () => {
