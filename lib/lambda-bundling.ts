@@ -17,7 +17,12 @@ export const LAMBDA_BUNDLE = {
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
 
-/** Packages left out of the bundle: the Azure SDK is never loaded on the ECS target, so it is not shipped. */
+/**
+ * Modules left out of the bundle: the Azure SDK is never loaded on the ECS target, so it is not
+ * shipped. The ACA launcher is left out with it: esbuild inlines a literal `import()` and, in ESM
+ * output, hoists the inlined module's external imports to the top of the bundle, so `@azure/*` alone
+ * would make the ECS bundle import (or fail to find) the Azure SDK at init.
+ */
 export function externalModulesFor(target: 'ecs' | 'aca'): string[] {
-  return target === 'ecs' ? ['@azure/*'] : [];
+  return target === 'ecs' ? ['@azure/*', './lambda/launchers/aca/*'] : [];
 }

@@ -19,7 +19,7 @@ export type LauncherFactory = (context: LauncherContext) => Launcher | Promise<L
  */
 const FACTORIES: Record<LaunchTarget, (() => Promise<LauncherFactory>) | undefined> = {
   ecs: async () => (await import('./ecs/create-ecs-launcher.js')).createEcsLauncher,
-  aca: undefined,
+  aca: async () => (await import('./aca/create-aca-launcher.js')).createAcaLauncher,
   'dry-run': async () => (await import('./dry-run/create-dry-run-launcher.js')).createDryRunLauncher,
   docker: async () => (await import('./docker/create-docker-launcher.js')).createDockerLauncher,
 };
@@ -39,5 +39,16 @@ async function createSingleLauncher(context: LauncherContext, target: LaunchTarg
   if (load === undefined) {
     throw new ConfigError(`LAUNCH_TARGET=${target} is not available in this version.`);
   }
-  return (await load())(context);
+  let factory: LauncherFactory;
+  try {
+    factory = await load();
+  } catch (error) {
+    // A bundle built for another target leaves this target's module out (see scripts/build-lambda.mjs).
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      `LAUNCH_TARGET=${context.config.target} is not in this bundle: deploy the bundle built for it.`,
+      { cause: error },
+    );
+  }
+  return factory(context);
 }

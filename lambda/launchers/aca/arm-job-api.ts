@@ -1,0 +1,80 @@
+import type { ContainerAppsAPIClient, JobExecutionTemplate, JobTemplate } from '@azure/arm-appcontainers';
+import { DEDUP_KEY_VARIABLE } from './job-template.js';
+
+/** An execution ARM accepted: its name and id, or only the operation URL when ARM gave neither. */
+export interface StartedExecution {
+  readonly name?: string;
+  readonly id?: string;
+  /** `Location` / `Azure-AsyncOperation` of a 202 answer. */
+  readonly operation?: string;
+  /** HTTP status of the start answer (200, 201 or 202). */
+  readonly status: number;
+}
+
+/** The three ARM calls the launcher makes on one job. */
+export interface AcaJobApi {
+  /** The job's container template (GET .../jobs/{job}). */
+  readTemplate(signal: AbortSignal): Promise<JobTemplate | undefined>;
+  /** POST .../jobs/{job}/start with an execution override; resolves once ARM accepted the start. */
+  start(template: JobExecutionTemplate, signal: AbortSignal): Promise<StartedExecution>;
+  /** An execution whose agent container carries this de-duplication key, among the recent ones. */
+  findExecution(dedupKey: string, signal: AbortSignal): Promise<StartedExecution | undefined>;
+}
+
+interface RawResponse {
+  status: number;
+  headers: { get(name: string): string | undefined };
+  parsedBody?: unknown;
+}
+
+/** `AcaJobApi` over the real `@azure/arm-appcontainers` client. */
+export class ArmJobApi implements AcaJobApi {
+  constructor(
+    private readonly client: ContainerAppsAPIClient,
+    private readonly resourceGroup: string,
+    private readonly jobName: string,
+  ) {}
+
+  async readTemplate(signal: AbortSignal): Promise<JobTemplate | undefined> {
+    const job = await this.client.jobs.get(this.resourceGroup, this.jobName, { abortSignal: signal });
+    return job.template;
+  }
+
+  async start(template: JobExecutionTemplate, signal: AbortSignal): Promise<StartedExecution> {
+    let initial: RawResponse | undefined;
+    // beginStart resolves once the start request was answered (200/201/202); the poller is not
+    // awaited: the agent runs on its own and waiting for it would hold the webhook.
+    const poller = await this.client.jobs.beginStart(this.resourceGroup, this.jobName, {
+      template,
+      abortSignal: signal,
+      onResponse: (response) => {
+        initial ??= response as unknown as RawResponse;
+      },
+    });
+    const body = (initial?.parsedBody ?? poller.getOperationState().result ?? {}) as {
+      name?: string;
+      id?: string;
+    };
+    return {
+      name: body.name,
+      id: body.id,
+      operation: initial?.headers.get('azure-asyncoperation') ?? initial?.headers.get('location'),
+      status: initial?.status ?? 200,
+    };
+  }
+
+  async findExecution(dedupKey: string, signal: AbortSignal): Promise<StartedExecution | undefined> {
+    // The first page holds the most recent executions, which is where a lost start would be.
+    const pages = this.client.jobsExecutions
+      .list(this.resourceGroup, this.jobName, { abortSignal: signal })
+      .byPage();
+    const first = await pages.next();
+    if (first.done) return undefined;
+    const match = first.value.find((execution) =>
+      execution.template?.containers?.some((container) =>
+        container.env?.some((v) => v.name === DEDUP_KEY_VARIABLE && v.value === dedupKey),
+      ),
+    );
+    return match === undefined ? undefined : { name: match.name, id: match.id, status: 200 };
+  }
+}

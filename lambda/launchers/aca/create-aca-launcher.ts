@@ -1,0 +1,54 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
+import type { LauncherContext } from '../registry.js';
+import { loadAcaConfig } from './aca-config.js';
+import { AcaLauncher } from './aca-launcher.js';
+import { ArmJobApi } from './arm-job-api.js';
+import { createAzureCredential } from './azure-credential.js';
+import { DedupStore } from './dedup-store.js';
+import { TemplateCache } from './template-cache.js';
+
+/**
+ * Builds the Azure Container Apps launcher from `ACA_*`, `AZURE_*` and `DEDUP_*` variables. Loaded
+ * only when LAUNCH_TARGET=aca, so the ECS path never loads the Azure SDK. The SDKs' own retries are
+ * off: the launcher's know the deadline and ARM's Retry-After.
+ */
+export function createAcaLauncher({ env, config, logger }: LauncherContext): AcaLauncher {
+  const aca = loadAcaConfig(env);
+  let sts: STSClient | undefined;
+  let secretsManager: SecretsManagerClient | undefined;
+  const credential = createAzureCredential(aca, {
+    // GetWebIdentityToken is not served by the global STS endpoint: the SDK's regional default is needed.
+    sts: () => {
+      sts ??= new STSClient({ maxAttempts: 2 });
+      return sts;
+    },
+    secretsManager: () => {
+      secretsManager ??= new SecretsManagerClient({ maxAttempts: 2 });
+      return secretsManager;
+    },
+  });
+  const client = new ContainerAppsAPIClient(credential, aca.subscriptionId, {
+    endpoint: aca.armEndpoint,
+    credentials: { scopes: [`${aca.armEndpoint}/.default`] },
+    retryOptions: { maxRetries: 0 },
+  });
+  const api = new ArmJobApi(client, aca.resourceGroup, aca.jobName);
+  const templates = new TemplateCache((signal) => api.readTemplate(signal), {
+    jobName: aca.jobName,
+    containerName: aca.containerName,
+    ttlMs: aca.templateTtlSeconds * 1000,
+  });
+  const store = new DedupStore(new DynamoDBClient({ maxAttempts: 2 }), {
+    tableName: aca.dedupTableName,
+    scope: `${aca.subscriptionId}/${aca.resourceGroup}/${aca.jobName}`,
+    ttlSeconds: aca.dedupTtlSeconds,
+    leaseSeconds: aca.dedupLeaseSeconds,
+  });
+  return new AcaLauncher(api, templates, store, aca, {
+    retryAfterSeconds: config.retryAfterSeconds,
+    logger: logger.child({ platform: 'aca', job: aca.jobName }),
+  });
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { loadAcaConfig } from '../../../../lambda/launchers/aca/aca-config.js';
+
+const BASE = {
+  ACA_SUBSCRIPTION_ID: '11111111-2222-4333-8444-555555555555',
+  ACA_RESOURCE_GROUP: 'rg-agents',
+  ACA_JOB_NAME: 'scalr-agent',
+  AZURE_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+  AZURE_CLIENT_ID: '0b1f4c6e-2a3d-4e5f-8a9b-0c1d2e3f4a5b',
+  DEDUP_TABLE_NAME: 'dispatcher-dedup',
+};
+
+describe('loadAcaConfig', () => {
+  it('defaults to AWS federation, public Azure and a 7-day de-duplication record', () => {
+    const config = loadAcaConfig(BASE);
+
+    expect(config).toMatchObject({
+      auth: { mode: 'aws-federation', tenantId: BASE.AZURE_TENANT_ID, webIdentityTokenSeconds: 300 },
+      authorityHost: 'https://login.microsoftonline.com',
+      armEndpoint: 'https://management.azure.com',
+      dedupTtlSeconds: 604_800,
+      dedupLeaseSeconds: 60,
+    });
+  });
+
+  it('reads sovereign-cloud endpoints', () => {
+    const config = loadAcaConfig({
+      ...BASE,
+      AZURE_AUTHORITY_HOST: 'https://login.chinacloudapi.cn/',
+      ACA_ARM_ENDPOINT: 'https://management.chinacloudapi.cn',
+    });
+
+    expect([config.authorityHost, config.armEndpoint]).toEqual([
+      'https://login.chinacloudapi.cn',
+      'https://management.chinacloudapi.cn',
+    ]);
+  });
+
+  it('needs only the credentials secret for AZURE_AUTH=client-secret', () => {
+    const { AZURE_TENANT_ID: _t, AZURE_CLIENT_ID: _c, ...rest } = BASE;
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:azure-AbCdEf';
+
+    const config = loadAcaConfig({ ...rest, AZURE_AUTH: 'client-secret', AZURE_CREDENTIALS_SECRET_ARN: arn });
+
+    expect(config.auth).toEqual({ mode: 'client-secret', credentialsSecretId: arn });
+  });
+
+  it.each([
+    ['ACA_SUBSCRIPTION_ID', 'not-a-uuid'],
+    ['ACA_JOB_NAME', 'Bad_Name'],
+    ['AZURE_CLIENT_ID', ''],
+    ['AZURE_AUTH', 'managed-identity'],
+    ['ACA_ARM_ENDPOINT', 'http://management.azure.com'],
+    ['DEDUP_TABLE_NAME', ''],
+    ['DEDUP_TTL_SECONDS', '3600'],
+  ])('names %s when it is %j', (name, value) => {
+    expect(() => loadAcaConfig({ ...BASE, [name]: value })).toThrow(name);
+  });
+
+  it('names AZURE_CREDENTIALS_SECRET_ARN when client-secret mode lacks it', () => {
+    expect(() => loadAcaConfig({ ...BASE, AZURE_AUTH: 'client-secret' })).toThrow(
+      'AZURE_CREDENTIALS_SECRET_ARN',
+    );
+  });
+});

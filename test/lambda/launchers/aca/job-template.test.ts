@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  baseExecutionTemplate,
+  executionTemplateFor,
+} from '../../../../lambda/launchers/aca/job-template.js';
+import type { LaunchRequest } from '../../../../lambda/launchers/launcher.js';
+
+const REQUEST: LaunchRequest = {
+  dedupKey: 'atask-1',
+  taskId: 'atask-1',
+  manual: false,
+  action: 'apply',
+  runId: 'run-1',
+  deadline: 0,
+};
+
+describe('job template override', () => {
+  it('copies every container and adds the context to the agent container only', () => {
+    const base = baseExecutionTemplate(
+      {
+        containers: [
+          { name: 'sidecar', image: 'proxy:1', env: [{ name: 'A', value: '1' }] },
+          { name: 'agent', image: 'scalr/agent:1', env: [{ name: 'DISPATCH_TASK_ID', value: 'stale' }] },
+        ],
+      },
+      'job',
+      'agent',
+    );
+
+    const template = executionTemplateFor(base, REQUEST);
+
+    expect(template.containers?.[0]).toEqual({
+      name: 'sidecar',
+      image: 'proxy:1',
+      env: [{ name: 'A', value: '1' }],
+    });
+    const env = template.containers?.[1]?.env ?? [];
+    expect(env.filter((v) => v.name === 'DISPATCH_TASK_ID')).toEqual([
+      { name: 'DISPATCH_TASK_ID', value: 'atask-1' },
+    ]);
+    expect(env).toContainEqual({ name: 'DISPATCH_ACTION', value: 'apply' });
+    expect(env).toContainEqual({ name: 'DISPATCH_DEDUP_KEY', value: 'atask-1' });
+  });
+
+  it('keeps a secret reference as a reference, without a value', () => {
+    const base = baseExecutionTemplate(
+      {
+        containers: [{ name: 'agent', env: [{ name: 'SCALR_AGENT_TOKEN', secretRef: 'token', value: '' }] }],
+      },
+      'job',
+      undefined,
+    );
+
+    expect(executionTemplateFor(base, REQUEST).containers?.[0]?.env?.[0]).toEqual({
+      name: 'SCALR_AGENT_TOKEN',
+      secretRef: 'token',
+    });
+  });
+
+  it('refuses a job that holds the agent token as a plain value', () => {
+    expect(() =>
+      baseExecutionTemplate(
+        { containers: [{ name: 'agent', env: [{ name: 'SCALR_AGENT_TOKEN', value: 'plain' }] }] },
+        'job',
+        undefined,
+      ),
+    ).toThrow('job secret');
+  });
+
+  it('names ACA_CONTAINER_NAME when no container has that name', () => {
+    expect(() => baseExecutionTemplate({ containers: [{ name: 'agent' }] }, 'job', 'runner')).toThrow(
+      'ACA_CONTAINER_NAME',
+    );
+  });
+});

@@ -1,0 +1,293 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+
+export type AzureOperation = 'Token' | 'GetJob' | 'StartJob' | 'ListExecutions' | 'GetWebIdentityToken';
+
+/** A fault the stand-in answers one call with, instead of serving it. */
+export type AzureFault =
+  | { kind: 'status'; status: number; code: string; message?: string; retryAfter?: string }
+  /** Starts the execution, then cuts the connection: a start whose answer is lost. */
+  | { kind: 'start-then-drop' }
+  /** Serves the call normally after a pause: a launch still in flight. */
+  | { kind: 'delay'; ms: number };
+
+export interface Execution {
+  readonly name: string;
+  readonly id: string;
+  readonly template: {
+    containers?: { name?: string; env?: { name?: string; value?: string; secretRef?: string }[] }[];
+  };
+}
+
+export interface AzureStandInOptions {
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** For AZURE_AUTH=client-secret; absent: only federated assertions are accepted. */
+  readonly clientSecret?: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly jobName: string;
+  /** The job's template as ARM returns it. */
+  readonly jobTemplate: Record<string, unknown>;
+  /** Lifetime of Entra access tokens and STS JWTs, in seconds. */
+  tokenSeconds?: number;
+  jwtSeconds?: number;
+  /** How a successful start is answered: 200 with the execution, or 202 with Location. */
+  startMode?: '200' | '202-with-body' | '202-no-body';
+  faultFor?: (operation: AzureOperation, n: number) => AzureFault | undefined;
+}
+
+const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/**
+ * One local HTTPS server standing in for Entra ID's token endpoint, Azure Resource Manager
+ * (Container Apps jobs) and AWS STS GetWebIdentityToken (query protocol, XML). The real
+ * `@azure/identity`, `@azure/arm-appcontainers` and `@aws-sdk/client-sts` talk to it over TLS with
+ * a certificate trusted through NODE_EXTRA_CA_CERTS.
+ */
+export class AzureStandIn {
+  readonly executions: Execution[] = [];
+  readonly calls: Record<AzureOperation, number> = {
+    Token: 0,
+    GetJob: 0,
+    StartJob: 0,
+    ListExecutions: 0,
+    GetWebIdentityToken: 0,
+  };
+  /** Every request body and authorization header seen, to check no secret travels where it should not. */
+  readonly seen: string[] = [];
+  readonly unknownPaths: string[] = [];
+  private readonly jwts = new Map<string, number>();
+  private readonly accessTokens = new Map<string, number>();
+  private server: Server | undefined;
+  private base = '';
+
+  constructor(readonly options: AzureStandInOptions) {}
+
+  async start(): Promise<string> {
+    const key = process.env.TEST_TLS_KEY;
+    const cert = process.env.TEST_TLS_CERT;
+    if (key === undefined || cert === undefined) throw new Error('TLS fixture missing: run through vitest');
+    this.server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+      void this.route(req, res).catch((error: unknown) => {
+        if (!res.headersSent)
+          this.json(res, 500, { error: { code: 'StandInError', message: String(error) } });
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.base = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.base;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  get jobPath(): string {
+    const o = this.options;
+    return `/subscriptions/${o.subscriptionId}/resourceGroups/${o.resourceGroup}/providers/Microsoft.App/jobs/${o.jobName}`;
+  }
+
+  /** Executions whose agent container carries the given variable value. */
+  executionsWith(name: string, value: string): Execution[] {
+    return this.executions.filter((execution) =>
+      execution.template.containers?.some((c) => c.env?.some((v) => v.name === name && v.value === value)),
+    );
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    this.seen.push(`${req.headers.authorization ?? ''} ${body}`);
+    const url = new URL(req.url ?? '/', this.base);
+    const path = url.pathname;
+    if (req.method === 'POST' && path === '/' && body.includes('Action=GetWebIdentityToken')) {
+      return this.sts(res, new URLSearchParams(body));
+    }
+    if (req.method === 'POST' && path === `/${this.options.tenantId}/oauth2/v2.0/token`) {
+      return this.token(res, new URLSearchParams(body));
+    }
+    if (req.method === 'GET' && path === `/${this.options.tenantId}/v2.0/.well-known/openid-configuration`) {
+      return this.json(res, 200, this.openIdConfiguration());
+    }
+    if (path.startsWith('/subscriptions/')) return this.arm(req, res, path, body);
+    this.unknownPaths.push(`${req.method} ${path}`);
+    return this.json(res, 404, { error: { code: 'NotFound', message: `no route ${path}` } });
+  }
+
+  private openIdConfiguration(): Record<string, unknown> {
+    const tenant = `${this.base}/${this.options.tenantId}`;
+    return {
+      token_endpoint: `${tenant}/oauth2/v2.0/token`,
+      authorization_endpoint: `${tenant}/oauth2/v2.0/authorize`,
+      issuer: `${tenant}/v2.0`,
+      jwks_uri: `${tenant}/discovery/v2.0/keys`,
+      end_session_endpoint: `${tenant}/oauth2/v2.0/logout`,
+      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+    };
+  }
+
+  private sts(res: ServerResponse, form: URLSearchParams): void {
+    const n = ++this.calls.GetWebIdentityToken;
+    const fault = this.options.faultFor?.('GetWebIdentityToken', n);
+    if (fault?.kind === 'status') {
+      res.writeHead(fault.status, { 'content-type': 'text/xml' });
+      res.end(
+        `<ErrorResponse xmlns="${STS_NS}"><Error><Type>Sender</Type><Code>${fault.code}</Code><Message>${fault.message ?? fault.code}</Message></Error><RequestId>req-${n}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const seconds = this.options.jwtSeconds ?? Number(form.get('DurationSeconds') ?? 300);
+    const expiresAt = Date.now() + seconds * 1000;
+    const jwt = [
+      base64url({ alg: form.get('SigningAlgorithm'), typ: 'JWT', kid: 'stand-in' }),
+      base64url({
+        iss: 'https://stand-in.tokens.sts.global.api.aws',
+        sub: 'arn:aws:iam::123456789012:role/dispatcher',
+        aud: form.get('Audience.member.1'),
+        exp: Math.floor(expiresAt / 1000),
+      }),
+      randomBytes(24).toString('base64url'),
+    ].join('.');
+    this.jwts.set(jwt, expiresAt);
+    res.writeHead(200, { 'content-type': 'text/xml' });
+    res.end(
+      `<GetWebIdentityTokenResponse xmlns="${STS_NS}"><GetWebIdentityTokenResult><WebIdentityToken>${jwt}</WebIdentityToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></GetWebIdentityTokenResult><ResponseMetadata><RequestId>req-${n}</RequestId></ResponseMetadata></GetWebIdentityTokenResponse>`,
+    );
+  }
+
+  private token(res: ServerResponse, form: URLSearchParams): undefined {
+    const n = ++this.calls.Token;
+    const fault = this.options.faultFor?.('Token', n);
+    const refuse = (code: string, description: string) =>
+      this.json(res, 401, { error: code, error_description: description, error_codes: [700213] });
+    if (fault?.kind === 'status') {
+      return this.json(res, fault.status, {
+        error: fault.code,
+        error_description: fault.message ?? fault.code,
+      });
+    }
+    if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== this.options.clientId) {
+      return refuse('unauthorized_client', 'AADSTS700016: Application not found in the directory.');
+    }
+    const assertion = form.get('client_assertion');
+    if (assertion !== null) {
+      const expiresAt = this.jwts.get(assertion);
+      const type = form.get('client_assertion_type');
+      if (expiresAt === undefined || expiresAt <= Date.now() || !type?.endsWith(':jwt-bearer')) {
+        return refuse('invalid_client', 'AADSTS700213: No matching federated identity record found.');
+      }
+    } else if (
+      this.options.clientSecret === undefined ||
+      form.get('client_secret') !== this.options.clientSecret
+    ) {
+      return refuse('invalid_client', 'AADSTS7000215: Invalid client secret provided.');
+    }
+    const seconds = this.options.tokenSeconds ?? 3600;
+    const accessToken = `at-${randomBytes(16).toString('hex')}`;
+    this.accessTokens.set(accessToken, Date.now() + seconds * 1000);
+    return this.json(res, 200, {
+      token_type: 'Bearer',
+      expires_in: seconds,
+      ext_expires_in: seconds,
+      access_token: accessToken,
+    });
+  }
+
+  private async arm(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    body: string,
+  ): Promise<undefined> {
+    const operation: AzureOperation | undefined =
+      req.method === 'GET' && path === this.jobPath
+        ? 'GetJob'
+        : req.method === 'POST' && path === `${this.jobPath}/start`
+          ? 'StartJob'
+          : req.method === 'GET' && path === `${this.jobPath}/executions`
+            ? 'ListExecutions'
+            : undefined;
+    if (operation === undefined) {
+      this.unknownPaths.push(`${req.method} ${path}`);
+      return this.json(res, 404, {
+        error: { code: 'ResourceNotFound', message: `The resource ${path} was not found.` },
+      });
+    }
+    const n = ++this.calls[operation];
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const expiresAt = token === undefined ? undefined : this.accessTokens.get(token);
+    if (expiresAt === undefined || expiresAt <= Date.now()) {
+      return this.json(res, 401, {
+        error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid or expired.' },
+      });
+    }
+    const fault = this.options.faultFor?.(operation, n);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'status') {
+      const headers: Record<string, string> =
+        fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter };
+      return this.json(
+        res,
+        fault.status,
+        { error: { code: fault.code, message: fault.message ?? fault.code } },
+        headers,
+      );
+    }
+    if (operation === 'GetJob') {
+      return this.json(res, 200, {
+        id: this.jobPath,
+        name: this.options.jobName,
+        type: 'Microsoft.App/jobs',
+        properties: { configuration: { triggerType: 'Manual' }, template: this.options.jobTemplate },
+      });
+    }
+    if (operation === 'ListExecutions') {
+      return this.json(res, 200, {
+        value: [...this.executions]
+          .reverse()
+          .map((e) => ({ id: e.id, name: e.name, properties: { template: e.template } })),
+      });
+    }
+    const name = `${this.options.jobName}-${randomBytes(4).toString('hex')}`;
+    const execution: Execution = {
+      name,
+      id: `${this.jobPath}/executions/${name}`,
+      template: body === '' ? {} : (JSON.parse(body) as Execution['template']),
+    };
+    this.executions.push(execution);
+    if (fault?.kind === 'start-then-drop') {
+      res.socket?.destroy();
+      return;
+    }
+    const mode = this.options.startMode ?? '200';
+    if (mode === '200') return this.json(res, 200, { name: execution.name, id: execution.id });
+    const location = `${this.base}/subscriptions/${this.options.subscriptionId}/providers/Microsoft.App/locations/westeurope/containerappOperationResults/${name}?api-version=2026-07-01`;
+    const headers = { location, 'retry-after': '1' };
+    if (mode === '202-with-body')
+      return this.json(res, 202, { name: execution.name, id: execution.id }, headers);
+    res.writeHead(202, headers);
+    res.end();
+    return;
+  }
+
+  private json(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): undefined {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(JSON.stringify(body));
+    return undefined;
+  }
+}
