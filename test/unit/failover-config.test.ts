@@ -6,6 +6,7 @@ import {
   envForPrefix,
   parseFailoverTargets,
 } from '../../lambda/launchers/failover/create-failover-launcher.js';
+import type { LaunchFinder } from '../../lambda/launchers/launch-evidence.js';
 import type { Launcher } from '../../lambda/launchers/launcher.js';
 import type { LauncherContext } from '../../lambda/launchers/registry.js';
 import { Logger } from '../../lambda/log/logger.js';
@@ -16,9 +17,10 @@ const context = (env: Record<string, string>): LauncherContext => ({
   config,
   logger: new Logger(() => undefined),
 });
-const fakeLauncher = async (): Promise<Launcher> => ({
+const fakeLauncher = async (): Promise<Launcher & LaunchFinder> => ({
   platform: 'ecs',
   launch: async () => ({ platform: 'ecs', launchId: 'x', duplicate: false }),
+  findLaunch: async () => undefined,
 });
 
 describe('failover configuration', () => {
@@ -78,5 +80,18 @@ describe('failover configuration', () => {
         fakeLauncher,
       ),
     ).rejects.toThrowError(/repeats "ecs:DR"/);
+  });
+
+  it('refuses a failover target that cannot report earlier launches', async () => {
+    const blind = async (): Promise<Launcher> => ({
+      platform: 'aca',
+      launch: async () => ({ platform: 'aca', launchId: 'x', duplicate: false }),
+    });
+
+    await expect(
+      createFailoverLauncher(context({ ECS_CLUSTER: 'a' }), 'aca', async (_, target) =>
+        target === 'aca' ? blind() : fakeLauncher(),
+      ),
+    ).rejects.toThrowError(/aca cannot be a failover target yet/);
   });
 });

@@ -1,6 +1,7 @@
 import { LAUNCH_TARGETS, type LaunchTarget } from '../../config/config.js';
 import type { Env } from '../../config/env-reader.js';
 import { ConfigError } from '../../dispatch/errors.js';
+import { canFindLaunches } from '../launch-evidence.js';
 import type { Launcher } from '../launcher.js';
 import type { LauncherContext } from '../registry.js';
 import { FailoverLauncher, type FailoverTarget } from './failover-launcher.js';
@@ -65,6 +66,13 @@ export async function createFailoverLauncher(
       { ...context, env, config: { ...context.config, target: entry.target } },
       entry.target,
     );
+    // A later target must be able to report earlier launches, or a re-delivery of a key it took
+    // would be launched again on the primary.
+    if (targets.length > 0 && !canFindLaunches(launcher)) {
+      throw new ConfigError(
+        `FAILOVER_TARGETS: ${entry.name} cannot be a failover target yet: it cannot report earlier launches, so a re-delivery could launch twice`,
+      );
+    }
     targets.push({ name: entry.name, launcher });
   }
   return new FailoverLauncher(targets, {
