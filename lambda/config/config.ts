@@ -14,7 +14,11 @@ export type SecretSource =
 export interface DispatcherConfig {
   readonly target: LaunchTarget;
   readonly webhookSecret: SecretSource;
-  readonly agentToken: SecretSource;
+  /**
+   * The Scalr agent pool token, checked before each launch. Undefined for `aca`, where the token is a
+   * secret of the Container Apps job and never passes through AWS.
+   */
+  readonly agentToken: SecretSource | undefined;
   /** Time budget for one launch, including retries; the answer must stay inside API Gateway's 29 s. */
   readonly launchDeadlineMs: number;
   /** `Retry-After` sent with a 503. */
@@ -47,10 +51,15 @@ function secretSource(env: EnvReader, arnName: string, literalName: string): Sec
 /** Parses the settings shared by all targets; throws ConfigError naming the variable at fault. */
 export function loadDispatcherConfig(envVars: Env): DispatcherConfig {
   const env = new EnvReader(envVars);
+  const target = env.oneOf('LAUNCH_TARGET', LAUNCH_TARGETS, 'ecs');
+  const tokenGiven = env.optional('AGENT_TOKEN_SECRET_ARN') ?? env.optional('AGENT_TOKEN');
   return {
-    target: env.oneOf('LAUNCH_TARGET', LAUNCH_TARGETS, 'ecs'),
+    target,
     webhookSecret: secretSource(env, 'WEBHOOK_SECRET_ARN', 'WEBHOOK_SECRET'),
-    agentToken: secretSource(env, 'AGENT_TOKEN_SECRET_ARN', 'AGENT_TOKEN'),
+    agentToken:
+      target === 'aca' && tokenGiven === undefined
+        ? undefined
+        : secretSource(env, 'AGENT_TOKEN_SECRET_ARN', 'AGENT_TOKEN'),
     launchDeadlineMs: env.integer('LAUNCH_DEADLINE_MS', 20_000, 1_000, 28_000),
     retryAfterSeconds: env.integer('RETRY_AFTER_SECONDS', 5, 1, 3_600),
     secretTtlSeconds: env.integer('SECRET_TTL_SECONDS', 300, 0, 86_400),

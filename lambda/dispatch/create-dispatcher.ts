@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type DispatcherConfig, loadDispatcherConfig } from '../config/config.js';
+import { type DispatcherConfig, loadDispatcherConfig, type SecretSource } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
 import { errorAnswer, type HttpAnswer } from '../http/answers.js';
 import type { WebhookRequest } from '../http/request.js';
@@ -45,7 +45,7 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
     secretsManager ??= new SecretsManagerClient({ maxAttempts: 2 });
     return secretsManager;
   };
-  const cacheFor = (source: DispatcherConfig['webhookSecret']) =>
+  const cacheFor = (source: SecretSource) =>
     new SecretCache(secretFetcher(source, client), {
       ttlMs: config.secretTtlSeconds * 1000,
       staleMs: config.secretStaleSeconds * 1000,
@@ -70,7 +70,7 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
   const dispatcher = new Dispatcher({
     config,
     webhookSecret: cacheFor(config.webhookSecret),
-    agentToken: cacheFor(config.agentToken),
+    agentToken: config.agentToken && cacheFor(config.agentToken),
     launcher,
     coalescer: new LaunchCoalescer({ rememberMs: 60 * 60 * 1000, maxEntries: 10_000 }),
     logger,

@@ -23,7 +23,8 @@ import type { LaunchCoalescer } from './launch-coalescer.js';
 export interface DispatcherDeps {
   readonly config: DispatcherConfig;
   readonly webhookSecret: SecretCache;
-  readonly agentToken: SecretCache;
+  /** Undefined when the platform holds the agent token itself (Container Apps job secret). */
+  readonly agentToken: SecretCache | undefined;
   /** Resolved once; rejects with ConfigError when the target's settings are wrong. */
   readonly launcher: Promise<Launcher>;
   readonly coalescer: LaunchCoalescer;
@@ -125,10 +126,12 @@ export class Dispatcher {
   private async requireUsableAgentToken(): Promise<void> {
     const usable = (token: string | undefined) =>
       token !== undefined && token.length > 0 && token !== AGENT_TOKEN_PLACEHOLDER;
-    if (usable(await this.deps.agentToken.get())) return;
-    // The operator may just have set it: read again (rate-limited) before refusing.
-    if (usable(await this.deps.agentToken.refresh())) return;
+    const { agentToken } = this.deps;
     const source = this.deps.config.agentToken;
+    if (agentToken === undefined || source === undefined) return;
+    if (usable(await agentToken.get())) return;
+    // The operator may just have set it: read again (rate-limited) before refusing.
+    if (usable(await agentToken.refresh())) return;
     const where = source.kind === 'secrets-manager' ? `the secret ${source.secretId}` : source.envName;
     const how =
       source.kind === 'secrets-manager'

@@ -26,6 +26,12 @@ describe('loadDispatcherConfig', () => {
     expect(config.webhookSecret).toEqual({ kind: 'literal', value: 'w', envName: 'WEBHOOK_SECRET' });
   });
 
+  it('needs no agent token for aca, where the token is a secret of the Container Apps job', () => {
+    const config = loadDispatcherConfig({ LAUNCH_TARGET: 'aca', WEBHOOK_SECRET: 'w' });
+
+    expect(config.agentToken).toBeUndefined();
+  });
+
   it.each([
     [{ AGENT_TOKEN: 't' }, /WEBHOOK_SECRET_ARN is not set/],
     [{ WEBHOOK_SECRET: 'w' }, /AGENT_TOKEN_SECRET_ARN is not set/],

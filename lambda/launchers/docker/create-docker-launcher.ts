@@ -1,4 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConfigError } from '../../dispatch/errors.js';
 import { SecretCache } from '../../secrets/secret-cache.js';
 import { secretFetcher } from '../../secrets/secrets-manager-fetcher.js';
 import type { LauncherContext } from '../registry.js';
@@ -12,9 +13,13 @@ import { DockerLauncher } from './docker-launcher.js';
  */
 export function createDockerLauncher({ env, config }: LauncherContext): DockerLauncher {
   const dockerConfig = loadDockerConfig(env);
+  const tokenSource = config.agentToken;
+  // Only `aca` may run without a token source, so this is a guard for the type checker.
+  if (tokenSource === undefined)
+    throw new ConfigError('AGENT_TOKEN is not set: expected the Scalr agent pool token');
   let client: SecretsManagerClient | undefined;
   const token = new SecretCache(
-    secretFetcher(config.agentToken, () => {
+    secretFetcher(tokenSource, () => {
       client ??= new SecretsManagerClient({ maxAttempts: 2 });
       return client;
     }),
