@@ -46,7 +46,8 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
     return secretsManager;
   };
   const cacheFor = (source: SecretSource) =>
-    new SecretCache(secretFetcher(source, client), {
+    new SecretCache(secretFetcher(source, client, config.retryAfterSeconds), {
+      retryAfterSeconds: config.retryAfterSeconds,
       ttlMs: config.secretTtlSeconds * 1000,
       staleMs: config.secretStaleSeconds * 1000,
       onStale: (error) =>

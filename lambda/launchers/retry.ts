@@ -50,7 +50,7 @@ export async function retryWithin<T>(
     const left = deadline - now();
     if (left < policy.minAttemptMs) throw new RetriesExhaustedError(n - 1, lastError);
     try {
-      return await attempt(AbortSignal.timeout(Math.min(left, policy.attemptTimeoutMs)), n);
+      return await attempt(AbortSignal.timeout(Math.floor(Math.min(left, policy.attemptTimeoutMs))), n);
     } catch (error) {
       if (!isRetryable(error)) throw error;
       lastError = error;

@@ -11,6 +11,8 @@ export interface SecretCacheOptions {
   /** Forced refreshes (on a credential mismatch) happen at most this often. */
   readonly minRefreshIntervalMs?: number;
   readonly now?: () => number;
+  /** `Retry-After` of the 503 when no value can be had. */
+  readonly retryAfterSeconds?: number;
   /** Told when a stale value is served, so the outage shows in the logs. */
   readonly onStale?: (error: unknown) => void;
 }
@@ -71,9 +73,13 @@ export class SecretCache {
         return this.value;
       }
       if (error instanceof TemporarilyUnavailableError) throw error;
-      throw new TemporarilyUnavailableError('Could not read a secret; try again shortly.', 5, {
-        cause: error,
-      });
+      throw new TemporarilyUnavailableError(
+        'Could not read a secret; try again shortly.',
+        this.options.retryAfterSeconds ?? 5,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -13,7 +13,11 @@ const CONFIG_ERRORS: Record<string, string> = {
 };
 
 /** Builds a fetcher for a secret source: Secrets Manager in a deployment, a literal locally. */
-export function secretFetcher(source: SecretSource, client: () => SecretsManagerClient): SecretFetcher {
+export function secretFetcher(
+  source: SecretSource,
+  client: () => SecretsManagerClient,
+  retryAfterSeconds = 5,
+): SecretFetcher {
   if (source.kind === 'literal') return async () => source.value;
   const where = `The secret in ${source.envName} (${source.secretId})`;
   return async () => {
@@ -25,9 +29,13 @@ export function secretFetcher(source: SecretSource, client: () => SecretsManager
       const name = (error as { name?: string }).name ?? '';
       const reason = CONFIG_ERRORS[name];
       if (reason !== undefined) throw new ConfigError(`${where} ${reason}.`, { cause: error });
-      throw new TemporarilyUnavailableError('Secrets Manager is unavailable; try again shortly.', 5, {
-        cause: error,
-      });
+      throw new TemporarilyUnavailableError(
+        'Secrets Manager is unavailable; try again shortly.',
+        retryAfterSeconds,
+        {
+          cause: error,
+        },
+      );
     }
     if (secret === undefined) throw new ConfigError(`${where} has no string value: store it as plain text.`);
     return secret.trim();

@@ -169,12 +169,12 @@ describe('Secrets Manager faults', () => {
   it('answers 503 when Secrets Manager throttles and nothing is cached', async () => {
     h = await new Harness({
       faultFor: (op) => (op === 'GetSecretValue' ? faults.throttle() : undefined),
-    }).start();
+    }).start({ RETRY_AFTER_SECONDS: '7' });
 
     const answer = await h.deliver(delivery('atask-s2'));
 
     expect(answer.statusCode).toBe(503);
-    expect(answer.headers['retry-after']).toBeDefined();
+    expect(answer.headers['retry-after']).toBe('7');
     expect(h.standIn.tasks).toHaveLength(0);
   });
 

@@ -138,6 +138,29 @@ describe('EcsLauncher', () => {
     });
   });
 
+  it('launches under a token covering the new parameters when a conflict leaves no trace of a task', async () => {
+    ecs
+      .on(RunTaskCommand)
+      .rejectsOnce(error('ConflictException'))
+      .resolves({ tasks: [{ taskArn: TASK }] });
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+
+    const result = await launcher().launch(request());
+
+    expect(result).toMatchObject({ launchId: TASK, duplicate: false });
+    const tokens = ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input.clientToken);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[1]).toMatch(/^atask-1#params-[0-9a-f]{16}$/);
+  });
+
+  it('answers 503 rather than 2xx when even that token conflicts without a task', async () => {
+    ecs.on(RunTaskCommand).rejects(error('ConflictException'));
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+
+    await expect(launcher().launch(request())).rejects.toThrow(TemporarilyUnavailableError);
+    expect(ecs).toReceiveCommandTimes(RunTaskCommand, 2);
+  });
+
   describe('with Spot first and on-demand fallback', () => {
     it('falls back to on-demand at once when Spot has no capacity, with its own token', async () => {
       ecs.on(ListTasksCommand).resolves({ taskArns: [] });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type ECSClient,
   ListTasksCommand,
@@ -110,8 +111,9 @@ export class EcsLauncher implements Launcher {
       );
     } catch (error) {
       if (failFastOnCapacity && error instanceof LaunchFailureError && error.capacity) throw error;
-      if ((error as { name?: string }).name === 'ConflictException')
-        return this.conflictResult(request, error);
+      if ((error as { name?: string }).name === 'ConflictException') {
+        return this.conflictResult(request, error, input, provider, evidence, clientToken);
+      }
       throw this.translate(error);
     }
   }
@@ -152,21 +154,36 @@ export class EcsLauncher implements Launcher {
   }
 
   /**
-   * The token was used before with other parameters: the key already launched a task. ECS names it
-   * in `resourceIds`; older answers may not, so fall back to a lookup by `startedBy`.
+   * The token was used before with other parameters (the webhook changed between deliveries, or the
+   * deployment did). ECS names the task that token started in `resourceIds`; older answers may not,
+   * so look it up by `startedBy`. With no trace of a task, the earlier call started nothing: launch
+   * under a token that also covers the new parameters, rather than answer 2xx for nothing.
    */
-  private async conflictResult(request: LaunchRequest, error: unknown): Promise<LaunchResult> {
+  private async conflictResult(
+    request: LaunchRequest,
+    error: unknown,
+    input: RunTaskCommandInput,
+    provider: FargateProvider,
+    evidence: Evidence,
+    clientToken: string,
+  ): Promise<LaunchResult> {
     const taskArn = (error as { resourceIds?: string[] }).resourceIds?.[0];
     if (taskArn !== undefined) return { platform: this.platform, launchId: taskArn, duplicate: true };
     const earlier = await this.findEarlierLaunch(request);
-    return (
-      earlier ?? {
-        platform: this.platform,
-        launchId: `client-token:${clientTokenFor(request.dedupKey)}`,
-        duplicate: true,
-        details: { note: 'launched earlier; the task is no longer listed' },
-      }
-    );
+    if (earlier !== undefined) return earlier;
+    const parameters = createHash('sha256')
+      .update(JSON.stringify({ ...input, clientToken: undefined }))
+      .digest('hex')
+      .slice(0, 16);
+    const retryToken = clientTokenFor(`${request.dedupKey}#params-${parameters}`);
+    if (retryToken === clientToken) {
+      throw new TemporarilyUnavailableError(
+        'ECS refused the client token and names no task for it. Retry with the same Idempotency-Key.',
+        this.options.retryAfterSeconds,
+        { cause: error },
+      );
+    }
+    return this.runTask(request, provider, retryToken, evidence);
   }
 
   private translate(error: unknown): Error {
