@@ -2,6 +2,7 @@ import { Annotations, Aws, CfnOutput, Duration, Fn, Stack, type StackProps } fro
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StackConfig } from './config/stack-config.js';
+import { AcaTarget, AZURE_TOKEN_AUDIENCE } from './constructs/aca-target.js';
 import { DispatcherAlarms } from './constructs/alarms.js';
 import { DispatcherFunction } from './constructs/dispatcher-function.js';
 import { FargateAgent } from './constructs/fargate-agent.js';
@@ -20,10 +21,18 @@ export interface DispatcherStackProps extends StackProps {
   readonly handlerEntry?: string;
 }
 
+const DESCRIPTIONS = {
+  ecs: 'Scalr serverless agent pool: API Gateway + Lambda dispatcher + single-run Fargate agents',
+  aca: 'Scalr serverless agent pool: API Gateway + Lambda dispatcher + Azure Container Apps job executions',
+} as const;
+
 /** Webhook API -> dispatcher function -> one single-run Scalr agent per webhook. */
 export class DispatcherStack extends Stack {
   readonly network?: Network;
+  /** Present for `target=ecs`. */
   readonly agent?: FargateAgent;
+  /** Present for `target=aca`. */
+  readonly aca?: AcaTarget;
   readonly secrets: DispatcherSecrets;
   readonly dispatcher: DispatcherFunction;
   readonly webhookApi: WebhookApi;
@@ -31,23 +40,27 @@ export class DispatcherStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DispatcherStackProps) {
     super(scope, id, {
-      description: 'Scalr serverless agent pool: API Gateway + Lambda dispatcher + single-run Fargate agents',
+      description: DESCRIPTIONS[props.config.target],
       ...props,
     });
     const { config } = props;
     const retention = config.logRetentionDays as logs.RetentionDays;
 
     this.secrets = new DispatcherSecrets(this, 'Secrets', {
+      // Azure keeps the agent token as a secret of the Container Apps job.
+      agentToken: config.target === 'ecs',
       agentTokenSecretArn: config.agentTokenSecretArn || undefined,
+      azureCredentialsSecretArn:
+        config.aca?.auth.mode === 'client-secret' ? config.aca.auth.credentialsSecretArn : undefined,
     });
 
-    // The agent platform is optional in shape: a future target (Azure Container Apps) brings its own.
     let launchEnvironment: Record<string, string> = {};
-    if (config.ecs) {
+    const agentTokenSecret = this.secrets.agentTokenSecret;
+    if (config.ecs && agentTokenSecret) {
       this.network = new Network(this, 'Network', { network: config.ecs.network });
       this.agent = new FargateAgent(this, 'Agent', {
         network: this.network,
-        agentTokenSecret: this.secrets.agentTokenSecret,
+        agentTokenSecret,
         family: `${config.stackName}-agent`,
         image: config.ecs.image,
         imageTag: config.ecs.imageTag,
@@ -66,10 +79,15 @@ export class DispatcherStack extends Stack {
         );
       }
     }
+    if (config.aca) {
+      this.aca = new AcaTarget(this, 'Aca', { aca: config.aca });
+      launchEnvironment = this.aca.dispatcherEnvironment();
+    }
 
     this.dispatcher = new DispatcherFunction(this, 'Dispatcher', {
+      bundleTarget: config.target,
       webhookSecretArn: this.secrets.webhookSecret.secretArn,
-      agentTokenSecretArn: this.secrets.agentTokenSecret.secretArn,
+      agentTokenSecretArn: agentTokenSecret?.secretArn,
       secretPolicyArns: this.secrets.policyArns(),
       launchEnvironment,
       timeout: Duration.seconds(config.fn.timeoutSeconds),
@@ -79,6 +97,7 @@ export class DispatcherStack extends Stack {
       entry: props.handlerEntry,
     });
     this.agent?.grantLaunch(this.dispatcher.role);
+    this.aca?.grantLaunch(this.dispatcher.role);
 
     this.webhookApi = new WebhookApi(this, 'Webhook', {
       handler: this.dispatcher.function,
@@ -137,18 +156,21 @@ export class DispatcherStack extends Stack {
       description: 'Prints the webhook secret for the Authorization header',
       value: webhookSecretCommand,
     });
-    new CfnOutput(this, 'AgentTokenSecretArn', {
-      description: 'Secret holding the Scalr agent pool token',
-      value: this.secrets.agentTokenSecret.secretArn,
-    });
-    new CfnOutput(this, 'SetAgentTokenCommand', {
-      description: 'Stores the Scalr agent pool token (export SCALR_AGENT_POOL_TOKEN first)',
-      value: Fn.join('', [
-        'aws secretsmanager put-secret-value --secret-id ',
-        this.secrets.agentTokenSecret.secretArn,
-        ` --secret-string "$SCALR_AGENT_POOL_TOKEN" ${region}`,
-      ]),
-    });
+    const agentTokenSecret = this.secrets.agentTokenSecret;
+    if (agentTokenSecret) {
+      new CfnOutput(this, 'AgentTokenSecretArn', {
+        description: 'Secret holding the Scalr agent pool token',
+        value: agentTokenSecret.secretArn,
+      });
+      new CfnOutput(this, 'SetAgentTokenCommand', {
+        description: 'Stores the Scalr agent pool token (export SCALR_AGENT_POOL_TOKEN first)',
+        value: Fn.join('', [
+          'aws secretsmanager put-secret-value --secret-id ',
+          agentTokenSecret.secretArn,
+          ` --secret-string "$SCALR_AGENT_POOL_TOKEN" ${region}`,
+        ]),
+      });
+    }
     new CfnOutput(this, 'ScalrPoolHeaders', {
       description: 'Headers to configure on the Scalr agent pool (mark both sensitive)',
       value: Fn.join('', [
@@ -169,5 +191,29 @@ export class DispatcherStack extends Stack {
         value: this.agent.logGroup.logGroupName,
       });
     }
+    if (this.aca) this.addAzureOutputs(this.aca);
+  }
+
+  /** What the operator and, with federation, the Entra ID federated credential need (docs/azure.md). */
+  private addAzureOutputs(aca: AcaTarget): void {
+    new CfnOutput(this, 'DedupTableName', {
+      description: 'DynamoDB table of the de-duplication records (one per Idempotency-Key)',
+      value: aca.dedupTable.tableName,
+    });
+    if (!aca.federation) return;
+    new CfnOutput(this, 'AzureFederatedCredentialSubject', {
+      description:
+        "Subject of the Entra ID federated credential: the dispatcher function's role ARN (docs/azure.md tells how to confirm the JWT's sub claim once)",
+      value: this.dispatcher.role.roleArn,
+    });
+    new CfnOutput(this, 'AzureFederatedCredentialAudience', {
+      description: 'Audience of the Entra ID federated credential',
+      value: AZURE_TOKEN_AUDIENCE,
+    });
+    new CfnOutput(this, 'GetAzureFederatedCredentialIssuerCommand', {
+      description:
+        "Prints the issuer of the Entra ID federated credential: the account's outbound identity federation issuer (enable it once with aws iam enable-outbound-web-identity-federation)",
+      value: 'aws iam get-outbound-web-identity-federation-info --query IssuerIdentifier --output text',
+    });
   }
 }

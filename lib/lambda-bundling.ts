@@ -17,12 +17,15 @@ export const LAMBDA_BUNDLE = {
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
 
+/** Launch targets that have a deployable bundle. */
+export type BundleTarget = 'ecs' | 'aca';
+
 /**
  * Modules left out of the bundle: the Azure SDK is never loaded on the ECS target, so it is not
  * shipped. The ACA launcher is left out with it: esbuild inlines a literal `import()` and, in ESM
  * output, hoists the inlined module's external imports to the top of the bundle, so `@azure/*` alone
  * would make the ECS bundle import (or fail to find) the Azure SDK at init.
  */
-export function externalModulesFor(target: 'ecs' | 'aca'): string[] {
+export function externalModulesFor(target: BundleTarget): string[] {
   return target === 'ecs' ? ['@azure/*', './lambda/launchers/aca/*'] : [];
 }

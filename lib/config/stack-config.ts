@@ -3,10 +3,12 @@
  * configuration. Pure: it takes a lookup function, so tests pass a plain object.
  */
 
+import { AZURE_AUTH_MODES } from '../../lambda/launchers/aca/aca-config.js';
+
 /** How the stack reads one context key; `app.node.tryGetContext` in `bin/app.ts`. */
 export type ContextLookup = (key: string) => unknown;
 
-export const STACK_TARGETS = ['ecs'] as const;
+export const STACK_TARGETS = ['ecs', 'aca'] as const;
 export type StackTarget = (typeof STACK_TARGETS)[number];
 
 export const ECS_CAPACITIES = ['FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT_THEN_FARGATE'] as const;
@@ -82,6 +84,37 @@ export interface EcsStackConfig {
   readonly network: NetworkConfig;
 }
 
+/** How the dispatcher proves its identity to Entra ID (`AZURE_AUTH`). */
+export type AzureAuthConfig =
+  | {
+      readonly mode: 'aws-federation';
+      /** Entra ID tenant (directory) id. */
+      readonly tenantId: string;
+      /** Client id of the managed identity or app that holds the federated credential. */
+      readonly clientId: string;
+    }
+  | {
+      readonly mode: 'client-secret';
+      /** Secrets Manager secret holding `{"tenantId","clientId","clientSecret"}`. */
+      readonly credentialsSecretArn: string;
+    };
+
+/** Settings of the Azure Container Apps target (`target=aca`); see docs/azure.md. */
+export interface AcaStackConfig {
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly jobName: string;
+  /** Container of the job template that gets the `DISPATCH_*` variables; empty = the first. */
+  readonly containerName: string;
+  readonly auth: AzureAuthConfig;
+  /** Entra ID authority for sovereign clouds; empty = the dispatcher's default (public Azure). */
+  readonly authorityHost: string;
+  /** ARM endpoint for sovereign clouds; empty = the dispatcher's default (public Azure). */
+  readonly armEndpoint: string;
+  /** How long a de-duplication record is kept (DynamoDB TTL). */
+  readonly dedupTtlSeconds: number;
+}
+
 /** Everything `bin/app.ts` needs to build the stack. */
 export interface StackConfig {
   readonly stackName: string;
@@ -89,14 +122,19 @@ export interface StackConfig {
   readonly logRetentionDays: number;
   readonly api: ApiConfig;
   readonly fn: FunctionConfig;
-  /** ARN of an existing agent token secret; empty = the stack creates one holding a placeholder. */
+  /**
+   * ARN of an existing agent token secret; empty = the stack creates one holding a placeholder.
+   * Always empty for `aca`: there the token is a secret of the Container Apps job.
+   */
   readonly agentTokenSecretArn: string;
   /** Email address subscribed to the alarm topic; empty = no subscription. */
   readonly alarmEmail: string;
   /** ARN of an existing SNS topic for the alarms; empty = a topic is created only when alarmEmail is set. */
   readonly alarmTopicArn: string;
-  /** Present when the target runs agents on ECS Fargate (kept optional for future targets). */
+  /** Present when the target runs agents on ECS Fargate (`target=ecs`). */
   readonly ecs?: EcsStackConfig;
+  /** Present when the target starts Azure Container Apps job executions (`target=aca`). */
+  readonly aca?: AcaStackConfig;
 }
 
 /** One or more context values are wrong; the message lists every key at fault. */
@@ -136,6 +174,17 @@ export const CONTEXT_DEFAULTS = {
   subnetIds: '',
   securityGroupIds: '',
   subnetType: 'private',
+  acaSubscriptionId: '',
+  acaResourceGroup: '',
+  acaJobName: '',
+  acaContainerName: '',
+  azureAuth: 'aws-federation',
+  azureTenantId: '',
+  azureClientId: '',
+  azureCredentialsSecretArn: '',
+  azureAuthorityHost: '',
+  acaArmEndpoint: '',
+  dedupTtlSeconds: 604800,
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
@@ -151,6 +200,13 @@ const TOPIC_ARN = /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*$/;
 const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Azure resource groups: 1-90 letters, digits or _.()-, not ending in a period.
+const RESOURCE_GROUP = /^[\w.()-]{0,89}[\w()-]$/;
+// Container Apps job names: 2-32 lower-case letters, digits or '-', starting with a letter.
+const JOB_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+// Container names in a Container Apps template: a lower-case DNS label.
+const CONTAINER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Collects problems so one synth reports every wrong key at once. */
 class ContextReader {
@@ -319,6 +375,98 @@ function readEcs(context: ContextReader): EcsStackConfig {
   };
 }
 
+/** A value that `target=aca` cannot do without: empty is reported with what to set. */
+function requiredForAca(
+  context: ContextReader,
+  key: ContextKey,
+  pattern: RegExp,
+  expected: string,
+  requiredBy = 'target=aca',
+): string {
+  const value = context.string(key, pattern, expected);
+  if (value === '') context.problem(`${key} is empty: expected ${expected} (required with ${requiredBy})`);
+  return value;
+}
+
+function optionalHttpsUrl(context: ContextReader, key: ContextKey, example: string): string {
+  const value = context.string(key);
+  if (value !== '' && !httpsUrl(value)) {
+    context.problem(
+      `${key} is ${JSON.stringify(value)}: expected an https:// URL without a path, e.g. ${example}`,
+    );
+  }
+  return value;
+}
+
+function readAca(context: ContextReader): AcaStackConfig {
+  const subscriptionId = requiredForAca(
+    context,
+    'acaSubscriptionId',
+    UUID,
+    'the Azure subscription id of the Container Apps job, a UUID',
+  );
+  const resourceGroup = requiredForAca(
+    context,
+    'acaResourceGroup',
+    RESOURCE_GROUP,
+    'the resource group of the Container Apps job (1-90 letters, digits or _.()-, not ending in a period)',
+  );
+  const jobName = requiredForAca(
+    context,
+    'acaJobName',
+    JOB_NAME,
+    'the Container Apps job name (2-32 lower-case letters, digits or -, starting with a letter)',
+  );
+  const containerName = context.string(
+    'acaContainerName',
+    CONTAINER_NAME,
+    'a container name of the job template (lower-case letters, digits, -), or empty for the first container',
+  );
+  const mode = context.oneOf('azureAuth', AZURE_AUTH_MODES);
+  let auth: AzureAuthConfig;
+  if (mode === 'client-secret') {
+    auth = {
+      mode,
+      credentialsSecretArn: requiredForAca(
+        context,
+        'azureCredentialsSecretArn',
+        SECRET_ARN,
+        'the ARN of a Secrets Manager secret holding {"tenantId","clientId","clientSecret"}',
+        'azureAuth=client-secret',
+      ),
+    };
+  } else {
+    auth = {
+      mode,
+      tenantId: requiredForAca(
+        context,
+        'azureTenantId',
+        UUID,
+        'the Entra ID tenant (directory) id, a UUID',
+        'azureAuth=aws-federation',
+      ),
+      clientId: requiredForAca(
+        context,
+        'azureClientId',
+        UUID,
+        'the client id of the managed identity or app that holds the federated credential, a UUID',
+        'azureAuth=aws-federation',
+      ),
+    };
+  }
+  return {
+    subscriptionId,
+    resourceGroup,
+    jobName,
+    containerName,
+    auth,
+    authorityHost: optionalHttpsUrl(context, 'azureAuthorityHost', 'https://login.microsoftonline.us'),
+    armEndpoint: optionalHttpsUrl(context, 'acaArmEndpoint', 'https://management.usgovcloudapi.net'),
+    // The dispatcher refuses less than 24 hours: Scalr may re-deliver a webhook that long after.
+    dedupTtlSeconds: context.integer('dedupTtlSeconds', 86_400, 366 * 86_400),
+  };
+}
+
 /**
  * Parses and validates the context once. Throws a StackConfigError that names every wrong key and
  * what it expected.
@@ -368,14 +516,18 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
     logRetentionDays: retention,
     api,
     fn,
-    agentTokenSecretArn: context.string(
-      'agentTokenSecretArn',
-      SECRET_ARN,
-      'a Secrets Manager secret ARN, or empty to create the secret',
-    ),
+    // The aca target keeps the agent token in the Container Apps job, never in AWS.
+    agentTokenSecretArn:
+      target === 'ecs'
+        ? context.string(
+            'agentTokenSecretArn',
+            SECRET_ARN,
+            'a Secrets Manager secret ARN, or empty to create the secret',
+          )
+        : '',
     alarmEmail: context.string('alarmEmail', EMAIL, 'an email address, or empty'),
     alarmTopicArn: context.string('alarmTopicArn', TOPIC_ARN, 'an SNS topic ARN, or empty'),
-    ...(target === 'ecs' ? { ecs: readEcs(context) } : {}),
+    ...(target === 'ecs' ? { ecs: readEcs(context) } : { aca: readAca(context) }),
   };
   if (context.problems.length > 0) throw new StackConfigError(context.problems);
   return config;

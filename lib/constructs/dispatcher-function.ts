@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+import { type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
 
 /** Repository root: `lib/constructs/` is two levels down. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,8 +14,17 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface DispatcherFunctionProps {
   /** ARN of the webhook secret (`WEBHOOK_SECRET_ARN`). */
   readonly webhookSecretArn: string;
-  /** ARN of the agent token secret (`AGENT_TOKEN_SECRET_ARN`). */
-  readonly agentTokenSecretArn: string;
+  /**
+   * ARN of the agent token secret (`AGENT_TOKEN_SECRET_ARN`).
+   * @default - not set (`aca`: the token is a secret of the Container Apps job)
+   */
+  readonly agentTokenSecretArn?: string;
+  /**
+   * Launch target the bundle is built for: `ecs` leaves the Azure SDK and the ACA launcher out,
+   * `aca` bundles everything (see `externalModulesFor`).
+   * @default 'ecs'
+   */
+  readonly bundleTarget?: BundleTarget;
   /** ARNs the function may call `secretsmanager:GetSecretValue` on (partial ARNs end in `-??????`). */
   readonly secretPolicyArns: readonly string[];
   /** Target-specific environment, e.g. `FargateAgent.dispatcherEnvironment()`. */
@@ -72,7 +81,7 @@ export class DispatcherFunction extends Construct {
     // Own role instead of AWSLambdaBasicExecutionRole: logs only to this log group.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Scalr agent dispatcher: write its logs, read its two secrets, start agents',
+      description: 'Scalr agent dispatcher: write its logs, read its secrets, start agents',
     });
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -108,7 +117,7 @@ export class DispatcherFunction extends Construct {
       environment: {
         ...props.launchEnvironment,
         WEBHOOK_SECRET_ARN: props.webhookSecretArn,
-        AGENT_TOKEN_SECRET_ARN: props.agentTokenSecretArn,
+        ...(props.agentTokenSecretArn ? { AGENT_TOKEN_SECRET_ARN: props.agentTokenSecretArn } : {}),
         LAUNCH_DEADLINE_MS: String(launchDeadlineMs),
       },
       bundling: {
@@ -121,7 +130,7 @@ export class DispatcherFunction extends Construct {
         sourceMap: LAMBDA_BUNDLE.sourceMap,
         sourcesContent: LAMBDA_BUNDLE.sourcesContent,
         banner: LAMBDA_BUNDLE.banner,
-        externalModules: externalModulesFor('ecs'),
+        externalModules: externalModulesFor(props.bundleTarget ?? 'ecs'),
       },
     });
   }

@@ -6,20 +6,33 @@ import { AGENT_TOKEN_PLACEHOLDER } from '../../lambda/secrets/agent-token-placeh
 /** Props of {@link DispatcherSecrets}. */
 export interface DispatcherSecretsProps {
   /**
+   * Whether the target keeps the Scalr agent pool token in AWS. `aca` does not: there the token is a
+   * secret of the Container Apps job and never passes through AWS.
+   * @default true
+   */
+  readonly agentToken?: boolean;
+  /**
    * ARN of an existing secret that holds the Scalr agent pool token (plain string).
    * @default - a new secret holding a placeholder that the operator replaces with put-secret-value
    */
   readonly agentTokenSecretArn?: string;
+  /**
+   * ARN of an existing secret holding `{"tenantId","clientId","clientSecret"}` (`AZURE_AUTH=client-secret`).
+   * @default - none
+   */
+  readonly azureCredentialsSecretArn?: string;
 }
 
-/** The webhook secret (generated) and the agent token secret (placeholder or imported). */
+/** The webhook secret (generated), the agent token secret (placeholder or imported) and imported secrets. */
 export class DispatcherSecrets extends Construct {
   /** Shared secret Scalr sends as `Authorization: Bearer <secret>`; generated, never in the template. */
   readonly webhookSecret: secretsmanager.Secret;
-  /** Scalr agent pool token, injected into the agent container by ECS. */
-  readonly agentTokenSecret: secretsmanager.ISecret;
+  /** Scalr agent pool token, injected into the agent container by ECS; absent when `agentToken` is false. */
+  readonly agentTokenSecret?: secretsmanager.ISecret;
   /** True when this stack created the token secret and it still needs the real value. */
   readonly agentTokenCreated: boolean;
+  /** Azure client credentials, read by the dispatcher; present when `azureCredentialsSecretArn` is given. */
+  readonly azureCredentialsSecret?: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: DispatcherSecretsProps = {}) {
     super(scope, id);
@@ -30,12 +43,10 @@ export class DispatcherSecrets extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    if (props.agentTokenSecretArn) {
-      const arn = props.agentTokenSecretArn;
-      // A complete ARN ends in "-" plus 6 random characters; without them IAM needs a wildcard.
-      this.agentTokenSecret = /-[A-Za-z0-9]{6}$/.test(arn)
-        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'AgentTokenSecret', arn)
-        : secretsmanager.Secret.fromSecretPartialArn(this, 'AgentTokenSecret', arn);
+    if (props.agentToken === false) {
+      this.agentTokenCreated = false;
+    } else if (props.agentTokenSecretArn) {
+      this.agentTokenSecret = importSecret(this, 'AgentTokenSecret', props.agentTokenSecretArn);
       this.agentTokenCreated = false;
     } else {
       this.agentTokenSecret = new secretsmanager.Secret(this, 'AgentTokenSecret', {
@@ -48,7 +59,16 @@ export class DispatcherSecrets extends Construct {
       this.agentTokenCreated = true;
     }
 
+    if (props.azureCredentialsSecretArn) {
+      this.azureCredentialsSecret = importSecret(
+        this,
+        'AzureCredentialsSecret',
+        props.azureCredentialsSecretArn,
+      );
+    }
+
     for (const secret of [this.webhookSecret, this.agentTokenSecret]) {
+      if (!secret) continue;
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
@@ -59,8 +79,18 @@ export class DispatcherSecrets extends Construct {
 
   /** ARNs for IAM statements; an imported partial ARN gets the `-??????` suffix Secrets Manager adds. */
   policyArns(): string[] {
-    return [this.webhookSecret.secretArn, secretPolicyArn(this.agentTokenSecret)];
+    return [this.webhookSecret, this.agentTokenSecret, this.azureCredentialsSecret]
+      .filter((secret) => secret !== undefined)
+      .map(secretPolicyArn);
   }
+}
+
+/** Imports a secret by ARN without lookups. */
+function importSecret(scope: Construct, id: string, arn: string): secretsmanager.ISecret {
+  // A complete ARN ends in "-" plus 6 random characters; without them IAM needs a wildcard.
+  return /-[A-Za-z0-9]{6}$/.test(arn)
+    ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn)
+    : secretsmanager.Secret.fromSecretPartialArn(scope, id, arn);
 }
 
 function secretPolicyArn(secret: secretsmanager.ISecret): string {

@@ -76,6 +76,48 @@ describe('npx cdk synth through the real CLI, offline', () => {
     expect(readFileSync(join(outdir, 'manifest.json'), 'utf8')).not.toContain('missing');
   });
 
+  it('synthesizes the Azure Container Apps variant offline, without ECS resources', {
+    timeout: 200_000,
+  }, async () => {
+    const outdir = tempDir();
+
+    const result = await synth(
+      outdir,
+      ...['-c', 'target=aca', '-c', 'stackName=ScalrPoolAzure'],
+      ...['-c', 'acaSubscriptionId=00000000-0000-4000-8000-000000000001'],
+      ...['-c', 'acaResourceGroup=rg-scalr-agents', '-c', 'acaJobName=scalr-agent'],
+      ...['-c', 'azureTenantId=00000000-0000-4000-8000-000000000002'],
+      ...['-c', 'azureClientId=00000000-0000-4000-8000-000000000003'],
+    );
+
+    expect(result.output).not.toMatch(/AwsSolutions-\w+/);
+    expect(result.ok, result.output).toBe(true);
+    const template = JSON.parse(readFileSync(join(outdir, 'ScalrPoolAzure.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+      Outputs: Record<string, unknown>;
+    };
+    const types = Object.values(template.Resources).map((resource) => resource.Type);
+    expect(types).toEqual(
+      expect.arrayContaining(['AWS::ApiGateway::RestApi', 'AWS::Lambda::Function', 'AWS::DynamoDB::Table']),
+    );
+    expect(types.filter((type) => type.startsWith('AWS::ECS::') || type.startsWith('AWS::EC2::'))).toEqual(
+      [],
+    );
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['AzureFederatedCredentialSubject', 'GetAzureFederatedCredentialIssuerCommand']),
+    );
+    expect(readFileSync(join(outdir, 'manifest.json'), 'utf8')).not.toContain('missing');
+  });
+
+  it('fails naming the missing Azure keys for target=aca', { timeout: 200_000 }, async () => {
+    const result = await synth(tempDir(), '-c', 'target=aca', '-c', 'acaJobName=scalr-agent');
+
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('acaSubscriptionId is empty');
+    expect(result.output).toContain('acaResourceGroup is empty');
+    expect(result.output).not.toContain('acaJobName');
+  });
+
   it('fails with a message naming the key when a context value is wrong', { timeout: 200_000 }, async () => {
     const result = await synth(tempDir(), '-c', 'capacity=SPOT', '-c', 'agentMemoryMiB=1000');
 

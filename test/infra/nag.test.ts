@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { buildStack, IMPORTED_VPC_CONTEXT } from './stack-fixture.js';
+import { ACA_CLIENT_SECRET_CONTEXT, ACA_CONTEXT, buildStack, IMPORTED_VPC_CONTEXT } from './stack-fixture.js';
 
 interface Acknowledgement {
   readonly id: string;
@@ -33,6 +33,8 @@ const VARIANTS = {
   'agent image mirrored to ECR': {
     agentImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/scalr-agent',
   },
+  'Azure Container Apps target with federation': ACA_CONTEXT,
+  'Azure Container Apps target with a client secret and alarm email': ACA_CLIENT_SECRET_CONTEXT,
 };
 
 describe('cdk-nag AwsSolutionsChecks', () => {
@@ -49,8 +51,9 @@ describe('cdk-nag AwsSolutionsChecks', () => {
 
   it('gives every acknowledgement a written reason', () => {
     const { stack } = buildStack();
+    const { stack: acaStack } = buildStack(ACA_CONTEXT);
 
-    const acks = acknowledgements(stack);
+    const acks = [...acknowledgements(stack), ...acknowledgements(acaStack)];
 
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {

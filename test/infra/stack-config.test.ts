@@ -183,7 +183,135 @@ describe('parseStackConfig', () => {
     expect(error.message).toMatch(/^Invalid CDK context:\n {2}- /);
   });
 
-  it('refuses targets the stack cannot deploy yet', () => {
-    expect(problemsOf({ target: 'aca' })).toContain('target is "aca": expected one of ecs');
+  it('refuses targets the stack cannot deploy', () => {
+    expect(problemsOf({ target: 'gke' })).toContain('target is "gke": expected one of ecs, aca');
+  });
+});
+
+describe('parseStackConfig with target=aca', () => {
+  const ACA = {
+    target: 'aca',
+    acaSubscriptionId: '00000000-0000-4000-8000-000000000001',
+    acaResourceGroup: 'rg-scalr-agents',
+    acaJobName: 'scalr-agent',
+    azureTenantId: '00000000-0000-4000-8000-000000000002',
+    azureClientId: '00000000-0000-4000-8000-000000000003',
+  };
+
+  it('reads the Azure settings with federation, the default TTL and no ECS settings', () => {
+    const config = parse(ACA);
+
+    expect(config.target).toBe('aca');
+    expect(config.ecs).toBeUndefined();
+    expect(config.agentTokenSecretArn).toBe('');
+    expect(config.aca).toEqual({
+      subscriptionId: ACA.acaSubscriptionId,
+      resourceGroup: 'rg-scalr-agents',
+      jobName: 'scalr-agent',
+      containerName: '',
+      auth: { mode: 'aws-federation', tenantId: ACA.azureTenantId, clientId: ACA.azureClientId },
+      authorityHost: '',
+      armEndpoint: '',
+      dedupTtlSeconds: 604800,
+    });
+  });
+
+  it('reads client-secret auth, sovereign-cloud endpoints and a TTL override', () => {
+    const config = parse({
+      ...ACA,
+      azureTenantId: '',
+      azureClientId: '',
+      azureAuth: 'client-secret',
+      azureCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure',
+      acaContainerName: 'agent',
+      azureAuthorityHost: 'https://login.microsoftonline.us',
+      acaArmEndpoint: 'https://management.usgovcloudapi.net',
+      dedupTtlSeconds: '86400',
+    });
+
+    expect(config.aca).toMatchObject({
+      containerName: 'agent',
+      auth: {
+        mode: 'client-secret',
+        credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure',
+      },
+      authorityHost: 'https://login.microsoftonline.us',
+      armEndpoint: 'https://management.usgovcloudapi.net',
+      dedupTtlSeconds: 86400,
+    });
+  });
+
+  it('names every missing Azure key at once', () => {
+    const error = (() => {
+      try {
+        parse({ target: 'aca' });
+      } catch (caught) {
+        return caught as StackConfigError;
+      }
+      throw new Error('expected a StackConfigError');
+    })();
+
+    expect(error.problems).toHaveLength(5);
+    expect(error.message).toContain(
+      'acaSubscriptionId is empty: expected the Azure subscription id of the Container Apps job, a UUID (required with target=aca)',
+    );
+    for (const key of ['acaResourceGroup', 'acaJobName', 'azureTenantId', 'azureClientId']) {
+      expect(error.message).toContain(`${key} is empty: expected`);
+    }
+    expect(error.message).toContain('(required with azureAuth=aws-federation)');
+  });
+
+  it('rejects a subscription id that is not a UUID', () => {
+    expect(problemsOf({ ...ACA, acaSubscriptionId: 'my-subscription' })).toContain(
+      'acaSubscriptionId is "my-subscription": expected the Azure subscription id of the Container Apps job, a UUID',
+    );
+  });
+
+  it('needs the credentials secret with client-secret auth', () => {
+    const message = problemsOf({ ...ACA, azureAuth: 'client-secret' });
+
+    expect(message).toContain(
+      'azureCredentialsSecretArn is empty: expected the ARN of a Secrets Manager secret holding {"tenantId","clientId","clientSecret"} (required with azureAuth=client-secret)',
+    );
+    expect(message).not.toContain('azureTenantId');
+  });
+
+  it('keeps de-duplication records at least a day', () => {
+    expect(problemsOf({ ...ACA, dedupTtlSeconds: '3600' })).toContain(
+      'dedupTtlSeconds is "3600": expected a whole number from 86400 to 31622400',
+    );
+  });
+
+  it('rejects malformed Azure names, ARNs, URLs and auth modes', () => {
+    const message = problemsOf({
+      ...ACA,
+      acaResourceGroup: 'rg.',
+      acaJobName: 'Scalr_Agent',
+      acaContainerName: 'Agent',
+      azureTenantId: 'contoso.onmicrosoft.com',
+      azureAuthorityHost: 'http://login.microsoftonline.us',
+      acaArmEndpoint: 'https://management.azure.com/subscriptions',
+    });
+
+    expect(message).toContain('acaResourceGroup is "rg."');
+    expect(message).toContain('acaJobName is "Scalr_Agent"');
+    expect(message).toContain('acaContainerName is "Agent"');
+    expect(message).toContain('azureTenantId is "contoso.onmicrosoft.com"');
+    expect(message).toContain('azureAuthorityHost is "http://login.microsoftonline.us"');
+    expect(message).toContain('acaArmEndpoint is "https://management.azure.com/subscriptions"');
+    expect(problemsOf({ ...ACA, azureAuth: 'managed-identity' })).toContain(
+      'azureAuth is "managed-identity": expected one of aws-federation, client-secret',
+    );
+    expect(
+      problemsOf({ ...ACA, azureAuth: 'client-secret', azureCredentialsSecretArn: 'scalr/azure' }),
+    ).toContain('azureCredentialsSecretArn is "scalr/azure"');
+  });
+
+  it('ignores the ECS-only keys, and ignores the Azure keys with target=ecs', () => {
+    const aca = parse({ ...ACA, capacity: 'SPOT', agentImageTag: 'latest', agentTokenSecretArn: 'nope' });
+    const ecs = parse({ acaSubscriptionId: 'nope', dedupTtlSeconds: 1 });
+
+    expect(aca.ecs).toBeUndefined();
+    expect(ecs.aca).toBeUndefined();
   });
 });

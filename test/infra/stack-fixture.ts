@@ -30,3 +30,30 @@ export function buildStack(context: Record<string, unknown> = {}): {
   const stack = new DispatcherStack(app, config.stackName, { stackName: config.stackName, config });
   return { stack, template: Template.fromStack(stack) };
 }
+
+/** Context of the Azure Container Apps target with AWS outbound identity federation (the default). */
+export const ACA_CONTEXT = {
+  stackName: 'ScalrPoolAzure',
+  target: 'aca',
+  acaSubscriptionId: '00000000-0000-4000-8000-000000000001',
+  acaResourceGroup: 'rg-scalr-agents',
+  acaJobName: 'scalr-agent',
+  azureTenantId: '00000000-0000-4000-8000-000000000002',
+  azureClientId: '00000000-0000-4000-8000-000000000003',
+} as const;
+
+/** The Azure target with a client secret in Secrets Manager, a sovereign cloud and every optional key. */
+export const ACA_CLIENT_SECRET_CONTEXT = {
+  stackName: 'ScalrPoolAzureSecret',
+  target: 'aca',
+  acaSubscriptionId: '00000000-0000-4000-8000-000000000001',
+  acaResourceGroup: 'rg-scalr-agents',
+  acaJobName: 'scalr-agent',
+  acaContainerName: 'agent',
+  azureAuth: 'client-secret',
+  azureCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure',
+  azureAuthorityHost: 'https://login.microsoftonline.us',
+  acaArmEndpoint: 'https://management.usgovcloudapi.net',
+  dedupTtlSeconds: '86400',
+  alarmEmail: 'ops@example.com',
+} as const;
