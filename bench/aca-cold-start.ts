@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { measureColdStart } from './cold-start.js';
@@ -17,12 +16,6 @@ const ACA_ENV = {
 
 export type ColdStartFigures = ReturnType<typeof measureColdStart>;
 
-/** Minification renames classes, so look for what survives it: the SDK's user agent or an import. */
-function carriesAzureSdk(bundle: string): boolean {
-  const source = readFileSync(bundle, 'utf8');
-  return source.includes('azsdk-js-arm-appcontainers') || /from\s*["']@azure\//.test(source);
-}
-
 /**
  * Cold start of both bundles built by `scripts/build-lambda.ts ecs|aca`: the ECS bundle (which must not
  * carry the Azure SDK) and the ACA bundle with LAUNCH_TARGET=aca. Each figure is the median of
@@ -32,8 +25,8 @@ export function measureAcaColdStart(runs = 15): { ecs: ColdStartFigures; aca: Co
   const ecs = resolve('dist/ecs/handler.mjs');
   const aca = resolve('dist/aca/handler.mjs');
   return {
-    ecs: { ...measureColdStart(ecs, runs), azureInBundle: carriesAzureSdk(ecs) },
-    aca: { ...measureColdStart(aca, runs, ACA_ENV), azureInBundle: carriesAzureSdk(aca) },
+    ecs: measureColdStart(ecs, runs),
+    aca: measureColdStart(aca, runs, ACA_ENV),
   };
 }
 

@@ -15,6 +15,11 @@ const BUNDLE_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
+/** Minification renames classes, so look for what survives it: the SDK's user agent or an import. */
+export function carriesAzureSdk(source: string): boolean {
+  return source.includes('azsdk-js-arm-appcontainers') || /from\s*["']@azure\//.test(source);
+}
+
 function wallTimeMs(args: string[], env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
   const run = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
@@ -47,8 +52,6 @@ export function measureColdStart(bundle: string, runs = 15, extraEnv: Record<str
     withBundleMs: loadedP50,
     coldStartAboveBareMs: loadedP50 - bareP50,
     importInsideMs: summarize(inside).p50,
-    azureInBundle:
-      /ContainerAppsAPIClient|@azure\/identity"?\)?;?\s*$/m.test(source) &&
-      source.includes('ContainerAppsAPIClient'),
+    azureInBundle: carriesAzureSdk(source),
   };
 }
