@@ -471,7 +471,11 @@ function readFailover(context: ContextReader): { failover?: FailoverConfig } {
   need('failoverClusterName', clusterName === '', 'the agent cluster of the stack in failoverRegion');
   need('failoverSubnetIds', subnetIds.length === 0, 'at least one subnet id in failoverRegion');
   need('failoverTaskRoleArn', taskRoleArn === '', "the failover stack's AgentTaskRoleArn output");
-  need('failoverExecutionRoleArn', executionRoleArn === '', "the failover stack's AgentExecutionRoleArn output");
+  need(
+    'failoverExecutionRoleArn',
+    executionRoleArn === '',
+    "the failover stack's AgentExecutionRoleArn output",
+  );
   return {
     failover: {
       region,
