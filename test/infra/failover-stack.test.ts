@@ -1,5 +1,8 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadEcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
+import { envForPrefix } from '../../lambda/launchers/failover/create-failover-launcher.js';
+import { failoverEnvironment } from '../../lib/constructs/failover-target.js';
 import { buildStack, FAILOVER_CONTEXT } from './stack-fixture.js';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
@@ -119,5 +122,38 @@ describe('DispatcherStack with a failover Region', () => {
     ]) {
       expect(args).toContain(`-c ${key}`);
     }
+  });
+});
+
+describe('failoverEnvironment', () => {
+  it("sets an empty security group list so the secondary never inherits the primary's groups", () => {
+    const env = failoverEnvironment({
+      region: 'us-west-2',
+      clusterName: 'agents-dr',
+      subnetIds: ['subnet-0b1b2c3d4e5f60711'],
+      securityGroupIds: [],
+      assignPublicIp: 'ENABLED',
+      taskRoleArn: 'arn:aws:iam::123456789012:role/dr-task',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/dr-exec',
+    });
+    const primary = {
+      ECS_CLUSTER: 'agents',
+      ECS_TASK_DEFINITION: 'ScalrAgentDispatcher-agent',
+      ECS_CONTAINER_NAME: 'scalr-agent',
+      ECS_SUBNETS: 'subnet-0a1b2c3d4e5f60711',
+      ECS_SECURITY_GROUPS: 'sg-0a1b2c3d4e5f60733',
+    };
+
+    // What the dispatcher's ecs:SECONDARY launcher reads.
+    expect(loadEcsConfig(envForPrefix({ ...primary, ...env }, 'SECONDARY'))).toEqual({
+      cluster: 'agents-dr',
+      taskDefinition: 'ScalrAgentDispatcher-agent',
+      containerName: 'scalr-agent',
+      subnets: ['subnet-0b1b2c3d4e5f60711'],
+      securityGroups: [],
+      assignPublicIp: 'ENABLED',
+      capacity: 'FARGATE',
+    });
+    expect(envForPrefix({ ...primary, ...env }, 'SECONDARY').AWS_REGION).toBe('us-west-2');
   });
 });
