@@ -5,6 +5,7 @@ import type { StackConfig } from './config/stack-config.js';
 import { AcaTarget, AZURE_TOKEN_AUDIENCE } from './constructs/aca-target.js';
 import { DispatcherAlarms } from './constructs/alarms.js';
 import { DispatcherFunction } from './constructs/dispatcher-function.js';
+import { failoverEnvironment, grantFailoverLaunch } from './constructs/failover-target.js';
 import { FargateAgent } from './constructs/fargate-agent.js';
 import { Network } from './constructs/network.js';
 import { DispatcherSecrets } from './constructs/secrets.js';
@@ -72,7 +73,12 @@ export class DispatcherStack extends Stack {
         containerInsights: config.ecs.containerInsights,
         logRetention: retention,
       });
-      launchEnvironment = this.agent.dispatcherEnvironment();
+      launchEnvironment = {
+        ...this.agent.dispatcherEnvironment(),
+        LAUNCH_RATE_PER_SECOND: String(config.ecs.pacing.ratePerSecond),
+        LAUNCH_BURST: String(config.ecs.pacing.burst),
+        ...(config.ecs.failover ? failoverEnvironment(config.ecs.failover) : {}),
+      };
       if (!config.ecs.scalrUrl) {
         Annotations.of(this.agent).addInfo(
           'scalrUrl is not set: the agent reads the account URL from its token. Set -c scalrUrl=https://<account>.scalr.io to pin it.',
@@ -97,6 +103,9 @@ export class DispatcherStack extends Stack {
       entry: props.handlerEntry,
     });
     this.agent?.grantLaunch(this.dispatcher.role);
+    if (this.agent && config.ecs?.failover) {
+      grantFailoverLaunch(this, this.dispatcher.role, this.agent.family, config.ecs.failover);
+    }
     this.aca?.grantLaunch(this.dispatcher.role);
 
     this.webhookApi = new WebhookApi(this, 'Webhook', {
@@ -181,7 +190,7 @@ export class DispatcherStack extends Stack {
         ')',
       ]),
     });
-    if (this.agent) {
+    if (this.agent && this.network) {
       new CfnOutput(this, 'AgentCluster', {
         description: 'ECS cluster of the agent tasks (aws ecs list-tasks --cluster ...)',
         value: this.agent.cluster.clusterName,
@@ -189,6 +198,35 @@ export class DispatcherStack extends Stack {
       new CfnOutput(this, 'AgentLogGroup', {
         description: 'Logs of the agent tasks',
         value: this.agent.logGroup.logGroupName,
+      });
+      // What a stack in another Region needs to use this one as its failover target.
+      new CfnOutput(this, 'AgentTaskRoleArn', {
+        description: 'Agent task role (failoverTaskRoleArn of a stack that fails over to this Region)',
+        value: this.agent.taskRole.roleArn,
+      });
+      new CfnOutput(this, 'AgentExecutionRoleArn', {
+        description:
+          'Agent execution role (failoverExecutionRoleArn of a stack that fails over to this Region)',
+        value: this.agent.executionRole.roleArn,
+      });
+      new CfnOutput(this, 'FailoverContextArgs', {
+        description: 'Context arguments for a stack in another Region that fails over to this one',
+        value: Fn.join('', [
+          `-c failoverRegion=${Aws.REGION} -c failoverClusterName=`,
+          this.agent.cluster.clusterName,
+          ' -c failoverSubnetIds=',
+          Fn.join(',', [...this.network.subnetIds]),
+          ' -c failoverSecurityGroupIds=',
+          Fn.join(
+            ',',
+            this.network.securityGroups.map((sg) => sg.securityGroupId),
+          ),
+          ` -c failoverAssignPublicIp=${this.network.assignPublicIp ? 'ENABLED' : 'DISABLED'}`,
+          ' -c failoverTaskRoleArn=',
+          this.agent.taskRole.roleArn,
+          ' -c failoverExecutionRoleArn=',
+          this.agent.executionRole.roleArn,
+        ]),
       });
     }
     if (this.aca) this.addAzureOutputs(this.aca);

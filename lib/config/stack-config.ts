@@ -82,6 +82,37 @@ export interface EcsStackConfig {
   readonly stopTimeoutSeconds: number;
   readonly containerInsights: boolean;
   readonly network: NetworkConfig;
+  /** `LAUNCH_RATE_PER_SECOND` / `LAUNCH_BURST` of the dispatcher's launch pacer. */
+  readonly pacing: PacingConfig;
+  /** Present when a cluster in a second Region takes launches the primary cannot start. */
+  readonly failover?: FailoverConfig;
+}
+
+/** The dispatcher's per-process token bucket in front of RunTask (docs/reliability.md, "Pacing"). */
+export interface PacingConfig {
+  /** Launches per second; 0 turns pacing off. */
+  readonly ratePerSecond: number;
+  readonly burst: number;
+}
+
+export const ASSIGN_PUBLIC_IP = ['DISABLED', 'ENABLED'] as const;
+export type AssignPublicIp = (typeof ASSIGN_PUBLIC_IP)[number];
+
+/**
+ * The `ecs:SECONDARY` failover target: a cluster of this same stack (same stackName, hence the same
+ * task definition family) deployed in another Region. See docs/reliability.md, "Deploy a failover Region".
+ */
+export interface FailoverConfig {
+  readonly region: string;
+  readonly clusterName: string;
+  readonly subnetIds: readonly string[];
+  /** Empty = RunTask uses the VPC's default security group in the failover Region. */
+  readonly securityGroupIds: readonly string[];
+  readonly assignPublicIp: AssignPublicIp;
+  /** The failover stack's agent task role (its `AgentTaskRoleArn` output). */
+  readonly taskRoleArn: string;
+  /** The failover stack's agent execution role (its `AgentExecutionRoleArn` output). */
+  readonly executionRoleArn: string;
 }
 
 /** How the dispatcher proves its identity to Entra ID (`AZURE_AUTH`). */
@@ -174,6 +205,15 @@ export const CONTEXT_DEFAULTS = {
   subnetIds: '',
   securityGroupIds: '',
   subnetType: 'private',
+  launchRatePerSecond: 20,
+  launchBurst: 100,
+  failoverRegion: '',
+  failoverClusterName: '',
+  failoverSubnetIds: '',
+  failoverSecurityGroupIds: '',
+  failoverAssignPublicIp: 'DISABLED',
+  failoverTaskRoleArn: '',
+  failoverExecutionRoleArn: '',
   acaSubscriptionId: '',
   acaResourceGroup: '',
   acaJobName: '',
@@ -197,6 +237,10 @@ const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
 const SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
 const TOPIC_ARN = /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+// ECS cluster names: up to 255 letters, digits, hyphens and underscores.
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const IMAGE = /^[a-z0-9]+([._/:-][a-z0-9]+)*$/;
 const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
@@ -282,6 +326,11 @@ class ContextReader {
       result.push(text);
     }
     return result;
+  }
+
+  /** The raw value, default applied, without validating it. */
+  peek(key: ContextKey): unknown {
+    return this.raw(key);
   }
 
   problem(message: string): void {
@@ -372,6 +421,71 @@ function readEcs(context: ContextReader): EcsStackConfig {
     stopTimeoutSeconds: context.integer('stopTimeoutSeconds', 2, 120),
     containerInsights: context.boolean('containerInsights'),
     network: readNetwork(context),
+    pacing: {
+      ratePerSecond: context.integer('launchRatePerSecond', 0, 1000),
+      burst: context.integer('launchBurst', 1, 10_000),
+    },
+    ...readFailover(context),
+  };
+}
+
+const FAILOVER_DETAIL_KEYS = [
+  'failoverClusterName',
+  'failoverSubnetIds',
+  'failoverSecurityGroupIds',
+  'failoverTaskRoleArn',
+  'failoverExecutionRoleArn',
+] as const satisfies readonly ContextKey[];
+
+/** The failover keys; every one but failoverRegion is refused without it, so nothing is silently ignored. */
+function readFailover(context: ContextReader): { failover?: FailoverConfig } {
+  const region = context.string('failoverRegion', REGION, 'an AWS Region name such as us-west-2, or empty');
+  const clusterName = context.string(
+    'failoverClusterName',
+    CLUSTER_NAME,
+    'an ECS cluster name (letters, digits, hyphens, underscores)',
+  );
+  const subnetIds = context.list('failoverSubnetIds', SUBNET_ID, 'subnet ids (subnet-0123abcd...)');
+  const securityGroupIds = context.list(
+    'failoverSecurityGroupIds',
+    SECURITY_GROUP_ID,
+    'security group ids (sg-0123abcd...)',
+  );
+  const assignPublicIp = context.oneOf('failoverAssignPublicIp', ASSIGN_PUBLIC_IP);
+  const taskRoleArn = context.string('failoverTaskRoleArn', ROLE_ARN, 'an IAM role ARN');
+  const executionRoleArn = context.string('failoverExecutionRoleArn', ROLE_ARN, 'an IAM role ARN');
+  if (region === '') {
+    const set: string[] = FAILOVER_DETAIL_KEYS.filter((key) => {
+      const value = context.peek(key);
+      return Array.isArray(value) ? value.length > 0 : typeof value === 'string' && value.trim() !== '';
+    });
+    if (assignPublicIp !== 'DISABLED') set.push('failoverAssignPublicIp');
+    if (set.length > 0) {
+      context.problem(`${set.join(', ')} needs failoverRegion: set failoverRegion to add a failover Region`);
+    }
+    return {};
+  }
+  const need = (key: ContextKey, empty: boolean, expected: string) => {
+    if (empty) context.problem(`${key} is empty: expected ${expected} (required with failoverRegion)`);
+  };
+  need('failoverClusterName', clusterName === '', 'the agent cluster of the stack in failoverRegion');
+  need('failoverSubnetIds', subnetIds.length === 0, 'at least one subnet id in failoverRegion');
+  need('failoverTaskRoleArn', taskRoleArn === '', "the failover stack's AgentTaskRoleArn output");
+  need(
+    'failoverExecutionRoleArn',
+    executionRoleArn === '',
+    "the failover stack's AgentExecutionRoleArn output",
+  );
+  return {
+    failover: {
+      region,
+      clusterName,
+      subnetIds,
+      securityGroupIds,
+      assignPublicIp,
+      taskRoleArn,
+      executionRoleArn,
+    },
   };
 }
 

@@ -109,7 +109,10 @@ describe('DispatcherStack with the default new VPC', () => {
         ECS_ASSIGN_PUBLIC_IP: 'ENABLED',
         ECS_CAPACITY: 'FARGATE',
         LAUNCH_DEADLINE_MS: '20000',
+        LAUNCH_RATE_PER_SECOND: '20',
+        LAUNCH_BURST: '100',
       });
+      expect(Object.keys(env).filter((name) => /^(FAILOVER|SECONDARY)_/.test(name))).toEqual([]);
       for (const name of [
         'WEBHOOK_SECRET_ARN',
         'AGENT_TOKEN_SECRET_ARN',

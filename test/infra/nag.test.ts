@@ -2,7 +2,13 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { ACA_CLIENT_SECRET_CONTEXT, ACA_CONTEXT, buildStack, IMPORTED_VPC_CONTEXT } from './stack-fixture.js';
+import {
+  ACA_CLIENT_SECRET_CONTEXT,
+  ACA_CONTEXT,
+  buildStack,
+  FAILOVER_CONTEXT,
+  IMPORTED_VPC_CONTEXT,
+} from './stack-fixture.js';
 
 interface Acknowledgement {
   readonly id: string;
@@ -33,6 +39,7 @@ const VARIANTS = {
   'agent image mirrored to ECR': {
     agentImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/scalr-agent',
   },
+  'failover Region (ecs:SECONDARY) with launch pacing': FAILOVER_CONTEXT,
   'Azure Container Apps target with federation': ACA_CONTEXT,
   'Azure Container Apps target with a client secret and alarm email': ACA_CLIENT_SECRET_CONTEXT,
 };
@@ -52,8 +59,13 @@ describe('cdk-nag AwsSolutionsChecks', () => {
   it('gives every acknowledgement a written reason', () => {
     const { stack } = buildStack();
     const { stack: acaStack } = buildStack(ACA_CONTEXT);
+    const { stack: failoverStack } = buildStack(FAILOVER_CONTEXT);
 
-    const acks = [...acknowledgements(stack), ...acknowledgements(acaStack)];
+    const acks = [
+      ...acknowledgements(stack),
+      ...acknowledgements(acaStack),
+      ...acknowledgements(failoverStack),
+    ];
 
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {

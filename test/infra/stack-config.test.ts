@@ -315,3 +315,93 @@ describe('parseStackConfig with target=aca', () => {
     expect(ecs.aca).toBeUndefined();
   });
 });
+
+describe('parseStackConfig pacing and failover keys', () => {
+  const FAILOVER = {
+    failoverRegion: 'us-west-2',
+    failoverClusterName: 'agents-dr',
+    failoverSubnetIds: 'subnet-0b1b2c3d4e5f60711',
+    failoverTaskRoleArn: 'arn:aws:iam::123456789012:role/dr-task',
+    failoverExecutionRoleArn: 'arn:aws:iam::123456789012:role/dr-exec',
+  };
+
+  it('paces at Fargate rates and has no failover by default', () => {
+    const config = parse();
+    expect(config.ecs?.pacing).toEqual({ ratePerSecond: 20, burst: 100 });
+    expect(config.ecs?.failover).toBeUndefined();
+  });
+
+  it('accepts pacing overrides, 0 turning pacing off, and rejects out-of-range values', () => {
+    expect(parse({ launchRatePerSecond: '0', launchBurst: '1' }).ecs?.pacing).toEqual({
+      ratePerSecond: 0,
+      burst: 1,
+    });
+    const problems = problemsOf({ launchRatePerSecond: '1001', launchBurst: '0' });
+    expect(problems).toContain('launchRatePerSecond is "1001": expected a whole number from 0 to 1000');
+    expect(problems).toContain('launchBurst is "0": expected a whole number from 1 to 10000');
+  });
+
+  it('reads a failover Region with its cluster, subnets, roles and the DISABLED default', () => {
+    expect(parse({ ...FAILOVER, failoverSecurityGroupIds: ['sg-0b1b2c3d4e5f60733'] }).ecs?.failover).toEqual({
+      region: 'us-west-2',
+      clusterName: 'agents-dr',
+      subnetIds: ['subnet-0b1b2c3d4e5f60711'],
+      securityGroupIds: ['sg-0b1b2c3d4e5f60733'],
+      assignPublicIp: 'DISABLED',
+      taskRoleArn: FAILOVER.failoverTaskRoleArn,
+      executionRoleArn: FAILOVER.failoverExecutionRoleArn,
+    });
+  });
+
+  it('names every key a failover Region requires', () => {
+    const problems = problemsOf({ failoverRegion: 'us-west-2' });
+    for (const key of [
+      'failoverClusterName',
+      'failoverSubnetIds',
+      'failoverTaskRoleArn',
+      'failoverExecutionRoleArn',
+    ]) {
+      expect(problems).toContain(`${key} is empty`);
+    }
+    expect(problems).not.toContain('failoverSecurityGroupIds');
+  });
+
+  it('refuses failover details without failoverRegion', () => {
+    expect(problemsOf({ ...FAILOVER, failoverRegion: '', failoverAssignPublicIp: 'ENABLED' })).toContain(
+      'failoverClusterName, failoverSubnetIds, failoverTaskRoleArn, failoverExecutionRoleArn, failoverAssignPublicIp needs failoverRegion',
+    );
+    expect(problemsOf({ failoverSecurityGroupIds: 'sg-0b1b2c3d4e5f60733' })).toContain(
+      'failoverSecurityGroupIds needs failoverRegion',
+    );
+  });
+
+  it('rejects malformed failover values', () => {
+    const problems = problemsOf({
+      ...FAILOVER,
+      failoverRegion: 'Oregon',
+      failoverClusterName: 'agents dr',
+      failoverSubnetIds: 'subnet-12',
+      failoverAssignPublicIp: 'yes',
+      failoverTaskRoleArn: 'dr-task',
+    });
+    expect(problems).toContain('failoverRegion is "Oregon"');
+    expect(problems).toContain('failoverClusterName is "agents dr"');
+    expect(problems).toContain('failoverSubnetIds contains "subnet-12"');
+    expect(problems).toContain('failoverAssignPublicIp is "yes": expected one of DISABLED, ENABLED');
+    expect(problems).toContain('failoverTaskRoleArn is "dr-task"');
+  });
+
+  it('ignores the pacing and failover keys with target=aca', () => {
+    const aca = parse({
+      target: 'aca',
+      acaSubscriptionId: '00000000-0000-4000-8000-000000000001',
+      acaResourceGroup: 'rg-scalr-agents',
+      acaJobName: 'scalr-agent',
+      azureTenantId: '00000000-0000-4000-8000-000000000002',
+      azureClientId: '00000000-0000-4000-8000-000000000003',
+      launchRatePerSecond: 'fast',
+      failoverRegion: 'us-west-2',
+    });
+    expect(aca.ecs).toBeUndefined();
+  });
+});

@@ -57,3 +57,18 @@ export const ACA_CLIENT_SECRET_CONTEXT = {
   dedupTtlSeconds: '86400',
   alarmEmail: 'ops@example.com',
 } as const;
+
+/** An existing VPC in the primary Region, failing over to a copy of the stack in us-west-2. */
+export const FAILOVER_CONTEXT = {
+  ...IMPORTED_VPC_CONTEXT,
+  stackName: 'ScalrPoolFailover',
+  launchRatePerSecond: '5',
+  launchBurst: '25',
+  failoverRegion: 'us-west-2',
+  failoverClusterName: 'ScalrPoolFailover-AgentCluster-AbC123',
+  failoverSubnetIds: 'subnet-0b1b2c3d4e5f60711,subnet-0b1b2c3d4e5f60722',
+  failoverSecurityGroupIds: 'sg-0b1b2c3d4e5f60733',
+  failoverAssignPublicIp: 'DISABLED',
+  failoverTaskRoleArn: 'arn:aws:iam::123456789012:role/ScalrPoolFailover-AgentTaskRole-WEST',
+  failoverExecutionRoleArn: 'arn:aws:iam::123456789012:role/ScalrPoolFailover-AgentExecutionRole-WEST',
+} as const;

@@ -1,0 +1,159 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadEcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
+import { envForPrefix } from '../../lambda/launchers/failover/create-failover-launcher.js';
+import { failoverEnvironment } from '../../lib/constructs/failover-target.js';
+import { buildStack, FAILOVER_CONTEXT } from './stack-fixture.js';
+
+type Resources = Record<string, { Properties: Record<string, unknown> }>;
+
+function functionEnvironment(template: Template): Record<string, unknown> {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
+  expect(functions).toHaveLength(1);
+  const environment = functions[0]?.Properties.Environment as { Variables: Record<string, unknown> };
+  return environment.Variables;
+}
+
+/** The statement with this Sid, from any IAM policy of the stack. */
+function statement(template: Template, sid: string): Record<string, unknown> | undefined {
+  return Object.values(template.findResources('AWS::IAM::Policy') as Resources)
+    .flatMap(
+      (policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    )
+    .find((candidate) => candidate.Sid === sid);
+}
+
+/** `arn:${Partition}:ecs:us-west-2:${Account}:<resource>` as CloudFormation renders it. */
+function westEcsArn(resource: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':ecs:us-west-2:', { Ref: 'AWS::AccountId' }, `:${resource}`],
+    ],
+  };
+}
+
+const CLUSTER = FAILOVER_CONTEXT.failoverClusterName;
+const WEST_CLUSTER = { ArnEquals: { 'ecs:cluster': westEcsArn(`cluster/${CLUSTER}`) } };
+
+describe('DispatcherStack with a failover Region', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = buildStack(FAILOVER_CONTEXT));
+  });
+
+  it('gives the function the ecs:SECONDARY target and the pacing settings', () => {
+    expect(functionEnvironment(template)).toMatchObject({
+      LAUNCH_TARGET: 'ecs',
+      ECS_TASK_DEFINITION: 'ScalrPoolFailover-agent',
+      LAUNCH_RATE_PER_SECOND: '5',
+      LAUNCH_BURST: '25',
+      FAILOVER_TARGETS: 'ecs:SECONDARY',
+      SECONDARY_AWS_REGION: 'us-west-2',
+      SECONDARY_ECS_CLUSTER: CLUSTER,
+      SECONDARY_ECS_SUBNETS: 'subnet-0b1b2c3d4e5f60711,subnet-0b1b2c3d4e5f60722',
+      SECONDARY_ECS_SECURITY_GROUPS: 'sg-0b1b2c3d4e5f60733',
+      SECONDARY_ECS_ASSIGN_PUBLIC_IP: 'DISABLED',
+    });
+    // Not overridden: the secondary inherits the primary's family, container name and capacity.
+    expect(functionEnvironment(template).SECONDARY_ECS_TASK_DEFINITION).toBeUndefined();
+  });
+
+  it('lets the function run the same family only on the failover cluster', () => {
+    expect(statement(template, 'RunFailoverAgentTask')).toEqual({
+      Sid: 'RunFailoverAgentTask',
+      Effect: 'Allow',
+      Action: 'ecs:RunTask',
+      Resource: westEcsArn('task-definition/ScalrPoolFailover-agent:*'),
+      Condition: WEST_CLUSTER,
+    });
+  });
+
+  it('lets it tag failover tasks only at launch', () => {
+    expect(statement(template, 'TagFailoverAgentTaskAtLaunch')).toEqual({
+      Sid: 'TagFailoverAgentTaskAtLaunch',
+      Effect: 'Allow',
+      Action: 'ecs:TagResource',
+      Resource: westEcsArn(`task/${CLUSTER}/*`),
+      Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+    });
+  });
+
+  it('lets it list tasks only on the failover cluster', () => {
+    expect(statement(template, 'FindEarlierFailoverLaunch')).toEqual({
+      Sid: 'FindEarlierFailoverLaunch',
+      Effect: 'Allow',
+      Action: 'ecs:ListTasks',
+      Resource: '*',
+      Condition: WEST_CLUSTER,
+    });
+  });
+
+  it("lets it pass only the failover stack's agent roles, only to ECS tasks", () => {
+    expect(statement(template, 'PassFailoverAgentRoles')).toEqual({
+      Sid: 'PassFailoverAgentRoles',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: [FAILOVER_CONTEXT.failoverTaskRoleArn, FAILOVER_CONTEXT.failoverExecutionRoleArn],
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+  });
+
+  it("keeps the primary's statements", () => {
+    for (const sid of ['RunAgentTask', 'TagAgentTaskAtLaunch', 'FindEarlierLaunch', 'PassAgentRoles']) {
+      expect(statement(template, sid), sid).toBeDefined();
+    }
+  });
+
+  it('prints what a stack in another Region needs to fail over to this one', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['AgentTaskRoleArn', 'AgentExecutionRoleArn', 'FailoverContextArgs']),
+    );
+    const args = JSON.stringify(outputs.FailoverContextArgs?.Value);
+    for (const key of [
+      'failoverRegion',
+      'failoverClusterName',
+      'failoverSubnetIds=subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60722',
+      'failoverSecurityGroupIds=sg-0a1b2c3d4e5f60733',
+      'failoverAssignPublicIp=DISABLED',
+      'failoverTaskRoleArn',
+      'failoverExecutionRoleArn',
+    ]) {
+      expect(args).toContain(`-c ${key}`);
+    }
+  });
+});
+
+describe('failoverEnvironment', () => {
+  it("sets an empty security group list so the secondary never inherits the primary's groups", () => {
+    const env = failoverEnvironment({
+      region: 'us-west-2',
+      clusterName: 'agents-dr',
+      subnetIds: ['subnet-0b1b2c3d4e5f60711'],
+      securityGroupIds: [],
+      assignPublicIp: 'ENABLED',
+      taskRoleArn: 'arn:aws:iam::123456789012:role/dr-task',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/dr-exec',
+    });
+    const primary = {
+      ECS_CLUSTER: 'agents',
+      ECS_TASK_DEFINITION: 'ScalrAgentDispatcher-agent',
+      ECS_CONTAINER_NAME: 'scalr-agent',
+      ECS_SUBNETS: 'subnet-0a1b2c3d4e5f60711',
+      ECS_SECURITY_GROUPS: 'sg-0a1b2c3d4e5f60733',
+    };
+
+    // What the dispatcher's ecs:SECONDARY launcher reads.
+    expect(loadEcsConfig(envForPrefix({ ...primary, ...env }, 'SECONDARY'))).toEqual({
+      cluster: 'agents-dr',
+      taskDefinition: 'ScalrAgentDispatcher-agent',
+      containerName: 'scalr-agent',
+      subnets: ['subnet-0b1b2c3d4e5f60711'],
+      securityGroups: [],
+      assignPublicIp: 'ENABLED',
+      capacity: 'FARGATE',
+    });
+    expect(envForPrefix({ ...primary, ...env }, 'SECONDARY').AWS_REGION).toBe('us-west-2');
+  });
+});
