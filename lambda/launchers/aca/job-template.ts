@@ -5,6 +5,7 @@ import type {
   JobTemplate,
 } from '@azure/arm-appcontainers';
 import { ConfigError } from '../../dispatch/errors.js';
+import { dispatchContextEnvironment } from '../dispatch-context.js';
 import type { LaunchRequest } from '../launcher.js';
 
 /** Variables that carry the agent token; they must come from a job secret, never a plain value. */
@@ -15,16 +16,7 @@ export const DEDUP_KEY_VARIABLE = 'DISPATCH_DEDUP_KEY';
 
 /** Non-secret Scalr context for one execution, as for ECS, plus the de-duplication key. */
 export function dispatchEnvironment(request: LaunchRequest): EnvironmentVar[] {
-  const context: [string, string | undefined][] = [
-    ['DISPATCH_TASK_ID', request.taskId],
-    ['DISPATCH_RUN_ID', request.runId],
-    ['DISPATCH_WORKSPACE_ID', request.workspaceId],
-    ['DISPATCH_ENVIRONMENT_ID', request.environmentId],
-    ['DISPATCH_ACTION', request.action],
-    ['DISPATCH_MANUAL', String(request.manual)],
-    [DEDUP_KEY_VARIABLE, request.dedupKey],
-  ];
-  return context.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
+  return [...dispatchContextEnvironment(request), { name: DEDUP_KEY_VARIABLE, value: request.dedupKey }];
 }
 
 /** Keeps a variable as the job defines it: a secret reference stays a reference, with no value. */

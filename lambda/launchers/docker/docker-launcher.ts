@@ -1,5 +1,5 @@
 import { ConfigError, TemporarilyUnavailableError } from '../../dispatch/errors.js';
-import { dispatchContextEnvironment } from '../ecs/run-task-input.js';
+import { dispatchContextEnvironment } from '../dispatch-context.js';
 import type { Launcher, LaunchRequest, LaunchResult } from '../launcher.js';
 import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';
 import { containerNameFor } from './container-name.js';

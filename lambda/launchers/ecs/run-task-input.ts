@@ -1,26 +1,11 @@
 import type { CapacityProviderStrategyItem, RunTaskCommandInput, Tag } from '@aws-sdk/client-ecs';
+import { dispatchContextEnvironment } from '../dispatch-context.js';
 import type { LaunchRequest } from '../launcher.js';
 import { startedByFor } from './client-token.js';
 import type { EcsConfig } from './ecs-config.js';
 
 /** A Fargate capacity provider one RunTask call asks for. */
 export type FargateProvider = 'FARGATE' | 'FARGATE_SPOT';
-
-/**
- * Non-secret context for the agent container, as `DISPATCH_*` variables. Shared by every launcher
- * that passes environment to the agent; the token never goes here (ECS injects it from `secrets`).
- */
-export function dispatchContextEnvironment(request: LaunchRequest): { name: string; value: string }[] {
-  const context: [string, string | undefined][] = [
-    ['DISPATCH_TASK_ID', request.taskId],
-    ['DISPATCH_RUN_ID', request.runId],
-    ['DISPATCH_WORKSPACE_ID', request.workspaceId],
-    ['DISPATCH_ENVIRONMENT_ID', request.environmentId],
-    ['DISPATCH_ACTION', request.action],
-    ['DISPATCH_MANUAL', String(request.manual)],
-  ];
-  return context.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
-}
 
 function tagsFor(request: LaunchRequest): Tag[] {
   const tags: [string, string | undefined][] = [
