@@ -1,18 +1,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ACA_ENV } from '../test/support/aca-env.js';
 import { measureColdStart } from './cold-start.js';
 import { ms } from './stats.js';
-
-/** What the ACA bundle needs to build its launcher; nothing here is contacted at start-up. */
-const ACA_ENV = {
-  LAUNCH_TARGET: 'aca',
-  ACA_SUBSCRIPTION_ID: '11111111-2222-4333-8444-555555555555',
-  ACA_RESOURCE_GROUP: 'rg-agents',
-  ACA_JOB_NAME: 'scalr-agent',
-  AZURE_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  AZURE_CLIENT_ID: '0b1f4c6e-2a3d-4e5f-8a9b-0c1d2e3f4a5b',
-  DEDUP_TABLE_NAME: 'dispatcher-dedup',
-};
 
 export type ColdStartFigures = ReturnType<typeof measureColdStart>;
 

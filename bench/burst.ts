@@ -1,22 +1,12 @@
 import { pathToFileURL } from 'node:url';
 import {
+  BAD_DAY,
   FARGATE_BUCKET,
-  type FaultRates,
   formatLoadReport,
   type LoadReport,
   NO_FAULTS,
   runLoadScenario,
 } from '../test/load/load-scenario.js';
-
-/** Faults of the "bad day" run: rates per platform call. */
-export const BAD_DAY: FaultRates = {
-  throttle: 0.05,
-  server: 0.03,
-  slow: 0.01,
-  drop: 0.02,
-  capacity: 0.03,
-  secrets: 0.2,
-};
 
 export interface BurstFigures {
   readonly tasks: number;

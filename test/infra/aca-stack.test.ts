@@ -3,22 +3,13 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DispatcherStack } from '../../lib/dispatcher-stack.js';
-import { ACA_CLIENT_SECRET_CONTEXT, ACA_CONTEXT, buildStack } from './stack-fixture.js';
-
-type Resources = Record<string, { Properties: Record<string, unknown> }>;
-
-function only(template: Template, type: string): Record<string, unknown> {
-  const found = Object.values(template.findResources(type) as Resources);
-  expect(found).toHaveLength(1);
-  return found[0]?.Properties ?? {};
-}
-
-function functionEnvironment(template: Template): Record<string, unknown> {
-  const fn = only(template, 'AWS::Lambda::Function') as {
-    Environment: { Variables: Record<string, unknown> };
-  };
-  return fn.Environment.Variables;
-}
+import {
+  ACA_CLIENT_SECRET_CONTEXT,
+  ACA_CONTEXT,
+  buildStack,
+  functionEnvironment,
+  only,
+} from './stack-fixture.js';
 
 /** The statements of the dispatcher role's policy (the only IAM policy of an aca stack). */
 function dispatcherStatements(template: Template): Record<string, unknown>[] {

@@ -1,23 +1,9 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_TOKEN_PLACEHOLDER } from '../../lambda/secrets/agent-token-placeholder.js';
-import { buildStack, IMPORTED_VPC_CONTEXT } from './stack-fixture.js';
+import { buildStack, functionEnvironment, IMPORTED_VPC_CONTEXT, only } from './stack-fixture.js';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
-
-/** The single resource of a type, for assertions that need to read values out of it. */
-function only(template: Template, type: string): Record<string, unknown> {
-  const found = Object.values(template.findResources(type) as Resources);
-  expect(found).toHaveLength(1);
-  return found[0]?.Properties ?? {};
-}
-
-function functionEnvironment(template: Template): Record<string, unknown> {
-  const fn = only(template, 'AWS::Lambda::Function') as {
-    Environment: { Variables: Record<string, unknown> };
-  };
-  return fn.Environment.Variables;
-}
 
 /** All statements of all IAM policies, flattened. */
 function statements(template: Template): Record<string, unknown>[] {

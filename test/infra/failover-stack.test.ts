@@ -3,16 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
 import { envForPrefix } from '../../lambda/launchers/failover/create-failover-launcher.js';
 import { failoverEnvironment } from '../../lib/constructs/failover-target.js';
-import { buildStack, FAILOVER_CONTEXT } from './stack-fixture.js';
+import { buildStack, FAILOVER_CONTEXT, functionEnvironment } from './stack-fixture.js';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
-
-function functionEnvironment(template: Template): Record<string, unknown> {
-  const functions = Object.values(template.findResources('AWS::Lambda::Function') as Resources);
-  expect(functions).toHaveLength(1);
-  const environment = functions[0]?.Properties.Environment as { Variables: Record<string, unknown> };
-  return environment.Variables;
-}
 
 /** The statement with this Sid, from any IAM policy of the stack. */
 function statement(template: Template, sid: string): Record<string, unknown> | undefined {

@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { expect } from 'vitest';
 import { parseStackConfig } from '../../lib/config/stack-config.js';
 import { DispatcherStack } from '../../lib/dispatcher-stack.js';
 
@@ -72,3 +73,18 @@ export const FAILOVER_CONTEXT = {
   failoverTaskRoleArn: 'arn:aws:iam::123456789012:role/ScalrPoolFailover-AgentTaskRole-WEST',
   failoverExecutionRoleArn: 'arn:aws:iam::123456789012:role/ScalrPoolFailover-AgentExecutionRole-WEST',
 } as const;
+
+type Resources = Record<string, { Properties: Record<string, unknown> }>;
+
+/** The single resource of a type, for assertions that need to read values out of it. */
+export function only(template: Template, type: string): Record<string, unknown> {
+  const found = Object.values(template.findResources(type) as Resources);
+  expect(found).toHaveLength(1);
+  return found[0]?.Properties ?? {};
+}
+
+/** Environment variables of the stack's one Lambda function. */
+export function functionEnvironment(template: Template): Record<string, unknown> {
+  return (only(template, 'AWS::Lambda::Function') as { Environment: { Variables: Record<string, unknown> } })
+    .Environment.Variables;
+}

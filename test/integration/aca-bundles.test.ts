@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ACA_ENV } from '../support/aca-env.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,15 +18,6 @@ const BASE_ENV = {
   AGENT_TOKEN: 'bundle-test-token',
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
-const ACA_ENV = {
-  LAUNCH_TARGET: 'aca',
-  ACA_SUBSCRIPTION_ID: '11111111-2222-4333-8444-555555555555',
-  ACA_RESOURCE_GROUP: 'rg-agents',
-  ACA_JOB_NAME: 'scalr-agent',
-  AZURE_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-  AZURE_CLIENT_ID: '0b1f4c6e-2a3d-4e5f-8a9b-0c1d2e3f4a5b',
-  DEDUP_TABLE_NAME: 'dispatcher-dedup',
 };
 
 /**

@@ -28,6 +28,16 @@ export interface FaultRates {
 
 export const NO_FAULTS: FaultRates = { throttle: 0, server: 0, slow: 0, drop: 0, capacity: 0, secrets: 0 };
 
+/** Faults of the "bad day" runs (bench and load test): rates per platform call. */
+export const BAD_DAY: FaultRates = {
+  throttle: 0.05,
+  server: 0.03,
+  slow: 0.01,
+  drop: 0.02,
+  capacity: 0.03,
+  secrets: 0.2,
+};
+
 export interface LoadScenarioOptions {
   readonly tasks: number;
   readonly seed: number;

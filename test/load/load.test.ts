@@ -1,18 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { type FaultRates, formatLoadReport, type LoadReport, runLoadScenario } from './load-scenario.js';
+import {
+  BAD_DAY as FAULTS,
+  formatLoadReport,
+  type LoadReport,
+  NO_FAULTS,
+  runLoadScenario,
+} from './load-scenario.js';
 
 /** `npm test` runs a small burst; `npm run test:load` sets LOAD_TASKS for the full one. */
 const TASKS = Number(process.env.LOAD_TASKS ?? 150);
 const TIMEOUT_MS = 60_000 + TASKS * 300;
-
-const FAULTS: FaultRates = {
-  throttle: 0.05,
-  server: 0.03,
-  slow: 0.01,
-  drop: 0.02,
-  capacity: 0.03,
-  secrets: 0.2,
-};
 
 function expectExactlyOnce(report: LoadReport): void {
   expect(report.launchedExactlyOnce).toBe(report.tasks);
@@ -32,7 +29,7 @@ describe(`a burst of ${TASKS} Scalr tasks against Fargate's launch limits (burst
       const report = await runLoadScenario({
         tasks: TASKS,
         seed: 1,
-        faults: noFaults(),
+        faults: NO_FAULTS,
         pacing: true,
         containers: 1,
       });
@@ -51,7 +48,7 @@ describe(`a burst of ${TASKS} Scalr tasks against Fargate's launch limits (burst
       const report = await runLoadScenario({
         tasks: TASKS,
         seed: 1,
-        faults: noFaults(),
+        faults: NO_FAULTS,
         pacing: false,
         containers: 1,
       });
@@ -92,7 +89,7 @@ describe(`a burst of ${TASKS} Scalr tasks against Fargate's launch limits (burst
       const report = await runLoadScenario({
         tasks: TASKS,
         seed: 4,
-        faults: noFaults(),
+        faults: NO_FAULTS,
         failoverAfterCalls: Math.floor(TASKS / 3),
         pacing: true,
         containers: 2,
@@ -111,7 +108,3 @@ describe(`a burst of ${TASKS} Scalr tasks against Fargate's launch limits (burst
     TIMEOUT_MS,
   );
 });
-
-function noFaults(): FaultRates {
-  return { throttle: 0, server: 0, slow: 0, drop: 0, capacity: 0, secrets: 0 };
-}
