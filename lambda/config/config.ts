@@ -1,4 +1,4 @@
-import { ConfigError } from '../dispatch/errors.js';
+import { ConfigError } from '../errors.js';
 import { type Env, EnvReader } from './env-reader.js';
 
 /** Launch targets the dispatcher knows; each has a module under `launchers/`. */

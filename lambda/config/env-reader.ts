@@ -1,4 +1,4 @@
-import { ConfigError } from '../dispatch/errors.js';
+import { ConfigError } from '../errors.js';
 
 /** Environment as the process sees it; passed in so tests need no global state. */
 export type Env = Readonly<Record<string, string | undefined>>;

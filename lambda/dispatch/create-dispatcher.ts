@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type DispatcherConfig, loadDispatcherConfig, type SecretSource } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
+import { ConfigError } from '../errors.js';
 import { errorAnswer, type HttpAnswer } from '../http/answers.js';
 import type { WebhookRequest } from '../http/request.js';
 import type { Launcher } from '../launchers/launcher.js';
@@ -9,7 +10,6 @@ import { Logger, logLevelFrom } from '../log/logger.js';
 import { SecretCache } from '../secrets/secret-cache.js';
 import { secretFetcher } from '../secrets/secrets-manager-fetcher.js';
 import { Dispatcher } from './dispatcher.js';
-import { ConfigError } from './errors.js';
 import { LaunchCoalescer } from './launch-coalescer.js';
 
 export type RequestHandler = ((request: WebhookRequest) => Promise<HttpAnswer>) & {

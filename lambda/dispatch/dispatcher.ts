@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { bearerCredential, credentialMatches } from '../auth/bearer.js';
 import type { DispatcherConfig } from '../config/config.js';
+import {
+  ConfigError,
+  DispatchError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  TemporarilyUnavailableError,
+  UnauthorizedError,
+} from '../errors.js';
 import { errorAnswer, type HttpAnswer, jsonAnswer } from '../http/answers.js';
 import { requireJsonContentType } from '../http/content-type.js';
 import { bodyText, type WebhookRequest } from '../http/request.js';
@@ -10,14 +18,6 @@ import { AGENT_TOKEN_PLACEHOLDER } from '../secrets/agent-token-placeholder.js';
 import type { SecretCache } from '../secrets/secret-cache.js';
 import { dedupKeyOf } from '../webhook/dedup-key.js';
 import { parseWebhookPayload } from '../webhook/payload.js';
-import {
-  ConfigError,
-  DispatchError,
-  MethodNotAllowedError,
-  PayloadTooLargeError,
-  TemporarilyUnavailableError,
-  UnauthorizedError,
-} from './errors.js';
 import type { LaunchCoalescer } from './launch-coalescer.js';
 
 export interface DispatcherDeps {

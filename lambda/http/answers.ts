@@ -1,4 +1,4 @@
-import { DispatchError, TemporarilyUnavailableError, UnauthorizedError } from '../dispatch/errors.js';
+import { DispatchError, TemporarilyUnavailableError, UnauthorizedError } from '../errors.js';
 
 /** A transport-neutral HTTP answer; the Lambda and the local server both send it as is. */
 export interface HttpAnswer {

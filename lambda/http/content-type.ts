@@ -1,4 +1,4 @@
-import { UnsupportedMediaTypeError } from '../dispatch/errors.js';
+import { UnsupportedMediaTypeError } from '../errors.js';
 
 /** Accepts `application/json` and `application/*+json`, in UTF-8 (the default) only. */
 export function requireJsonContentType(header: string | undefined): void {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { InvalidRequestError } from '../dispatch/errors.js';
+import { InvalidRequestError } from '../errors.js';
 
 /** A webhook delivery, independent of how it arrived (API Gateway event or local HTTP server). */
 export interface WebhookRequest {

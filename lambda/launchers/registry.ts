@@ -1,6 +1,6 @@
 import type { DispatcherConfig, LaunchTarget } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
-import { ConfigError } from '../dispatch/errors.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Launcher } from './launcher.js';
 

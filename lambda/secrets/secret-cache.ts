@@ -1,4 +1,4 @@
-import { ConfigError, TemporarilyUnavailableError } from '../dispatch/errors.js';
+import { ConfigError, TemporarilyUnavailableError } from '../errors.js';
 
 /** Reads the current value of one secret; throws ConfigError or TemporarilyUnavailableError. */
 export type SecretFetcher = () => Promise<string>;

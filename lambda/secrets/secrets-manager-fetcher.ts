@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretSource } from '../config/config.js';
-import { ConfigError, TemporarilyUnavailableError } from '../dispatch/errors.js';
+import { ConfigError, TemporarilyUnavailableError } from '../errors.js';
 import type { SecretFetcher } from './secret-cache.js';
 
 /** Errors that retrying will not fix: the operator must change the deployment. */

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../dispatch/errors.js';
+import { InvalidRequestError } from '../errors.js';
 
 /** Longest Idempotency-Key accepted; longer keys are hashed for platforms anyway, but bound the input. */
 const MAX_KEY_LENGTH = 256;

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { InvalidRequestError } from '../dispatch/errors.js';
+import { InvalidRequestError } from '../errors.js';
 
 /** Scalr ids: printable ASCII that is also valid in ECS tags and client tokens. */
 const SCALR_ID = /^[A-Za-z0-9][A-Za-z0-9._:/=+@-]{0,127}$/;

@@ -7,7 +7,7 @@ import {
   TemporarilyUnavailableError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
-} from '../../lambda/dispatch/errors.js';
+} from '../../lambda/errors.js';
 import { errorAnswer } from '../../lambda/http/answers.js';
 
 describe('errorAnswer', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadDispatcherConfig } from '../../lambda/config/config.js';
-import { ConfigError } from '../../lambda/dispatch/errors.js';
+import { ConfigError } from '../../lambda/errors.js';
 import { loadEcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
 import { ECS_ENV } from '../support/harness.js';
 

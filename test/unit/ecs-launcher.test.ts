@@ -2,7 +2,7 @@ import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, TemporarilyUnavailableError } from '../../lambda/dispatch/errors.js';
+import { ConfigError, TemporarilyUnavailableError } from '../../lambda/errors.js';
 import { clientTokenFor, startedByFor } from '../../lambda/launchers/ecs/client-token.js';
 import type { EcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
 import { EcsLauncher } from '../../lambda/launchers/ecs/ecs-launcher.js';

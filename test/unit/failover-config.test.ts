@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DispatcherConfig } from '../../lambda/config/config.js';
-import { ConfigError } from '../../lambda/dispatch/errors.js';
+import { ConfigError } from '../../lambda/errors.js';
 import {
   createFailoverLauncher,
   envForPrefix,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../lambda/dispatch/errors.js';
+import { InvalidRequestError } from '../../lambda/errors.js';
 import { parseWebhookPayload } from '../../lambda/webhook/payload.js';
 
 describe('parseWebhookPayload', () => {

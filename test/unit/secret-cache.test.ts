@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, TemporarilyUnavailableError } from '../../lambda/dispatch/errors.js';
+import { ConfigError, TemporarilyUnavailableError } from '../../lambda/errors.js';
 import { SecretCache } from '../../lambda/secrets/secret-cache.js';
 
 function clock(start = 0) {

@@ -1,5 +1,5 @@
 import { type Env, EnvReader } from '../../config/env-reader.js';
-import { ConfigError } from '../../dispatch/errors.js';
+import { ConfigError } from '../../errors.js';
 
 export const AZURE_AUTH_MODES = ['aws-federation', 'client-secret'] as const;
 export type AzureAuthMode = (typeof AZURE_AUTH_MODES)[number];

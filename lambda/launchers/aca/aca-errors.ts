@@ -1,4 +1,4 @@
-import { ConfigError, DispatchError } from '../../dispatch/errors.js';
+import { ConfigError, DispatchError } from '../../errors.js';
 import type { AcaConfig } from './aca-config.js';
 
 /** ARM answered 429: the start was not accepted; `retryAfterMs` is ARM's own advice. */

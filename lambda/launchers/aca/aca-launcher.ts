@@ -1,4 +1,4 @@
-import { TemporarilyUnavailableError } from '../../dispatch/errors.js';
+import { TemporarilyUnavailableError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { Launcher, LaunchRequest, LaunchResult } from '../launcher.js';
 import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';

@@ -2,7 +2,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { ClientAssertionCredential, ClientSecretCredential } from '@azure/identity';
-import { ConfigError } from '../../dispatch/errors.js';
+import { ConfigError } from '../../errors.js';
 import { secretFetcher } from '../../secrets/secrets-manager-fetcher.js';
 import type { AcaConfig } from './aca-config.js';
 import { WebIdentityTokenSource } from './web-identity-token.js';

@@ -7,7 +7,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ConfigError, TemporarilyUnavailableError } from '../../dispatch/errors.js';
+import { ConfigError, TemporarilyUnavailableError } from '../../errors.js';
 
 /** What a claim found: the key is ours to launch, was launched already, or is being launched. */
 export type Claim =

@@ -4,7 +4,7 @@ import type {
   JobExecutionTemplate,
   JobTemplate,
 } from '@azure/arm-appcontainers';
-import { ConfigError } from '../../dispatch/errors.js';
+import { ConfigError } from '../../errors.js';
 import { dispatchContextEnvironment } from '../dispatch-context.js';
 import type { LaunchRequest } from '../launcher.js';
 

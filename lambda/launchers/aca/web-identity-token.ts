@@ -3,7 +3,7 @@ import {
   type GetWebIdentityTokenCommandOutput,
   type STSClient,
 } from '@aws-sdk/client-sts';
-import { ConfigError } from '../../dispatch/errors.js';
+import { ConfigError } from '../../errors.js';
 
 /** The audience Entra ID expects in a federated credential's assertion. */
 export const AZURE_TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';

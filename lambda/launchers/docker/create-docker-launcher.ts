@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ConfigError } from '../../dispatch/errors.js';
+import { ConfigError } from '../../errors.js';
 import { SecretCache } from '../../secrets/secret-cache.js';
 import { secretFetcher } from '../../secrets/secrets-manager-fetcher.js';
 import type { LauncherContext } from '../registry.js';

@@ -1,5 +1,5 @@
 import { type Env, EnvReader } from '../../config/env-reader.js';
-import { ConfigError } from '../../dispatch/errors.js';
+import { ConfigError } from '../../errors.js';
 
 /** Where the Docker Engine API listens: a unix socket (the default) or plain TCP. */
 export type DockerEndpoint =

@@ -1,4 +1,4 @@
-import { ConfigError, TemporarilyUnavailableError } from '../../dispatch/errors.js';
+import { ConfigError, TemporarilyUnavailableError } from '../../errors.js';
 import { dispatchContextEnvironment } from '../dispatch-context.js';
 import type { Launcher, LaunchRequest, LaunchResult } from '../launcher.js';
 import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';

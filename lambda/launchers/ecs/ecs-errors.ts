@@ -1,4 +1,4 @@
-import { ConfigError } from '../../dispatch/errors.js';
+import { ConfigError } from '../../errors.js';
 
 /** A RunTask call that answered but started no task; `reason` comes from the `failures` array. */
 export class LaunchFailureError extends Error {

@@ -5,7 +5,7 @@ import {
   RunTaskCommand,
   type RunTaskCommandInput,
 } from '@aws-sdk/client-ecs';
-import { TemporarilyUnavailableError } from '../../dispatch/errors.js';
+import { TemporarilyUnavailableError } from '../../errors.js';
 import { markLaunchRuledOut } from '../launch-evidence.js';
 import type { Launcher, LaunchRequest, LaunchResult } from '../launcher.js';
 import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';

@@ -1,6 +1,6 @@
 import { LAUNCH_TARGETS, type LaunchTarget } from '../../config/config.js';
 import type { Env } from '../../config/env-reader.js';
-import { ConfigError } from '../../dispatch/errors.js';
+import { ConfigError } from '../../errors.js';
 import { canFindLaunches } from '../launch-evidence.js';
 import type { Launcher } from '../launcher.js';
 import type { LauncherContext } from '../registry.js';

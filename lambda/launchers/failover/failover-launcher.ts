@@ -1,4 +1,4 @@
-import { ConfigError, TemporarilyUnavailableError } from '../../dispatch/errors.js';
+import { ConfigError, TemporarilyUnavailableError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { canFindLaunches, isLaunchRuledOut } from '../launch-evidence.js';
 import type { Launcher, LaunchRequest, LaunchResult } from '../launcher.js';

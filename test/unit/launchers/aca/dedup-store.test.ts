@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo, Server } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../../lambda/dispatch/errors.js';
+import { ConfigError } from '../../../../lambda/errors.js';
 import { DedupStore } from '../../../../lambda/launchers/aca/dedup-store.js';
 
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: object) => Server;

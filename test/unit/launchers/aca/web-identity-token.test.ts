@@ -1,7 +1,7 @@
 import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../../lambda/dispatch/errors.js';
+import { ConfigError } from '../../../../lambda/errors.js';
 import { WebIdentityTokenSource } from '../../../../lambda/launchers/aca/web-identity-token.js';
 
 const sts = mockClient(STSClient);
