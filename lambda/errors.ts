@@ -63,3 +63,17 @@ export class TemporarilyUnavailableError extends DispatchError {
     super(message, options);
   }
 }
+
+/**
+ * The Idempotency-Key was first used for another Scalr task (422, as the IETF Idempotency-Key
+ * draft answers a key reused with another payload). Nothing is launched for it.
+ */
+export class IdempotencyKeyReusedError extends DispatchError {
+  readonly code = 'idempotency_key_reused';
+  readonly field = 'Idempotency-Key';
+  constructor() {
+    super(
+      'This Idempotency-Key was already used for another task_id; nothing was launched. Send each task with its own key.',
+    );
+  }
+}

@@ -13,6 +13,7 @@ const STATUS: Record<string, number> = {
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  idempotency_key_reused: 422,
   configuration_error: 500,
   temporarily_unavailable: 503,
 };

@@ -2,7 +2,12 @@ import type { DispatcherConfig, LaunchTarget } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { targetEntries } from './failover/failover-targets.js';
+import type { LaunchLeg } from './launch-outcome.js';
 import type { Launcher } from './launcher.js';
+import { launcherLeg } from './launcher-leg.js';
+import { LedgeredLauncher } from './ledgered-launcher.js';
+import { SingleLegLauncher } from './single-leg-launcher.js';
 
 /** What a launch target's factory gets: the environment (for its own settings) and shared pieces. */
 export interface LauncherContext {
@@ -11,44 +16,74 @@ export interface LauncherContext {
   readonly logger: Logger;
 }
 
-export type LauncherFactory = (context: LauncherContext) => Launcher | Promise<Launcher>;
+/** Builds the legs of one target; `name` is the target's name (`ecs`, `ecs:SECONDARY`, ...). */
+export type LegFactory = (context: LauncherContext, name: string) => LaunchLeg[] | Promise<LaunchLeg[]>;
 
 /**
  * One lazy import per target, so a target's SDK is loaded only when it is configured
  * (the ECS path never loads the Azure SDK).
  */
-const FACTORIES: Record<LaunchTarget, (() => Promise<LauncherFactory>) | undefined> = {
-  ecs: async () => (await import('./ecs/create-ecs-launcher.js')).createEcsLauncher,
-  aca: async () => (await import('./aca/create-aca-launcher.js')).createAcaLauncher,
-  'dry-run': async () => (await import('./dry-run/create-dry-run-launcher.js')).createDryRunLauncher,
-  docker: async () => (await import('./docker/create-docker-launcher.js')).createDockerLauncher,
+const FACTORIES: Record<LaunchTarget, () => Promise<LegFactory>> = {
+  ecs: async () => (await import('./ecs/create-ecs-legs.js')).createEcsLegs,
+  aca: async () => {
+    const { createAcaLeg } = await import('./aca/create-aca-leg.js');
+    return (context, name) => [createAcaLeg(context, name)];
+  },
+  'dry-run': async () => {
+    const { createDryRunLauncher } = await import('./dry-run/create-dry-run-launcher.js');
+    return (context, name) => [launcherLeg(createDryRunLauncher(context), name)];
+  },
+  docker: async () => {
+    const { createDockerLauncher } = await import('./docker/create-docker-launcher.js');
+    return (context, name) => [launcherLeg(createDockerLauncher(context), name)];
+  },
 };
 
-/** The launcher for `LAUNCH_TARGET`, wrapped in a failover chain when `FAILOVER_TARGETS` is set. */
+/**
+ * The launcher for `LAUNCH_TARGET` and any `FAILOVER_TARGETS`. One idempotent leg (plain ECS, Docker,
+ * dry run) launches on the platform's own idempotency; anything else (ACA, Spot then on-demand,
+ * failover) goes through the launch ledger.
+ */
 export async function createLauncher(context: LauncherContext): Promise<Launcher> {
-  const failover = context.env.FAILOVER_TARGETS?.trim();
-  if (failover) {
-    const { createFailoverLauncher } = await import('./failover/create-failover-launcher.js');
-    return createFailoverLauncher(context, failover, createSingleLauncher);
+  const legs: LaunchLeg[] = [];
+  for (const entry of targetEntries(context.env, context.config.target)) {
+    const factory = await loadFactory(entry.target, context.config.target);
+    legs.push(
+      ...(await factory(
+        { ...context, env: entry.env, config: { ...context.config, target: entry.target } },
+        entry.name,
+      )),
+    );
   }
-  return createSingleLauncher(context, context.config.target);
+  const [only] = legs;
+  if (legs.length === 1 && only?.idempotent) return new SingleLegLauncher(only);
+  const { createLedger } = await import('../ledger/create-ledger.js');
+  const ledger = createLedger(
+    context.env,
+    ledgerScope(context.env, context.config.target),
+    context.config.retryAfterSeconds,
+  );
+  return new LedgeredLauncher(legs, ledger, {
+    retryAfterSeconds: context.config.retryAfterSeconds,
+    logger: context.logger,
+  });
 }
 
-async function createSingleLauncher(context: LauncherContext, target: LaunchTarget): Promise<Launcher> {
-  const load = FACTORIES[target];
-  if (load === undefined) {
-    throw new ConfigError(`LAUNCH_TARGET=${target} is not available in this version.`);
-  }
-  let factory: LauncherFactory;
+/** Keys of one pool in a shared table; ACA keeps the scope its de-duplication records always had. */
+function ledgerScope(env: Env, target: LaunchTarget): string {
+  if (target === 'aca') return `${env.ACA_SUBSCRIPTION_ID}/${env.ACA_RESOURCE_GROUP}/${env.ACA_JOB_NAME}`;
+  return `${target}/${env.AWS_REGION ?? ''}/${env.ECS_CLUSTER ?? ''}`;
+}
+
+async function loadFactory(target: LaunchTarget, primary: LaunchTarget): Promise<LegFactory> {
   try {
-    factory = await load();
+    return await FACTORIES[target]();
   } catch (error) {
-    // A bundle built for another target leaves this target's module out (see scripts/build-lambda.mjs).
+    // A bundle built for another target leaves this target's module out (see lib/lambda-bundling.ts).
     if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
     throw new ConfigError(
-      `LAUNCH_TARGET=${context.config.target} is not in this bundle: deploy the bundle built for it.`,
+      `LAUNCH_TARGET=${primary}${target === primary ? '' : ` (failover target ${target})`} is not in this bundle: deploy the bundle built for it.`,
       { cause: error },
     );
   }
-  return factory(context);
 }

@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
-import { envForPrefix } from '../../lambda/launchers/failover/create-failover-launcher.js';
+import { envForPrefix } from '../../lambda/launchers/failover/failover-targets.js';
 import { failoverEnvironment } from '../../lib/constructs/failover-target.js';
 import { buildStack, FAILOVER_CONTEXT, functionEnvironment } from './stack-fixture.js';
 

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpAnswer } from '../../lambda/http/answers.js';
-import { DedupStore } from '../../lambda/launchers/aca/dedup-store.js';
+import { DynamoDbLedger } from '../../lambda/ledger/dynamodb-ledger.js';
 import {
   AcaRig,
   CLIENT_ID,
@@ -124,23 +124,27 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
     expect(rig.azure.executions).toHaveLength(1);
   });
 
-  it('retries a transient ARM 503 and answers 503 with Retry-After when ARM stays down', async () => {
+  it('never starts again in the request after an ARM 503; a delivery after the settle time checks, then starts once', async () => {
     const down: AzureFault = { kind: 'status', status: 503, code: 'ServiceUnavailable' };
     rig = await new AcaRig({ faultFor: (op, n) => (op === 'StartJob' && n === 1 ? down : undefined) }).start({
       LAUNCH_DEADLINE_MS: '2500',
+      ACA_LIST_SETTLE_SECONDS: '1',
     });
-    const recovered = await rig.harness.deliver(delivery('atask-7'));
-    rig.azure.options.faultFor = (op) => (op === 'StartJob' ? down : undefined);
 
-    const failed = await rig.harness.deliver(delivery('atask-8'));
+    const first = await rig.harness.deliver(delivery('atask-7'));
+    const early = await rig.harness.deliver(delivery('atask-7'));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const settled = await rig.harness.deliver(delivery('atask-7'));
 
-    expect(recovered.statusCode).toBe(202);
-    expect(failed.statusCode).toBe(503);
-    expect(failed.headers['retry-after']).toBe('5');
-    expect(errorOf(failed).message).toContain('HTTP 503');
+    expect(first.statusCode).toBe(503);
+    expect(first.headers['retry-after']).toBe('1');
+    expect(errorOf(first).message).toContain('HTTP 503');
+    // Before the settle time a listing proves nothing: no look-up, no start.
+    expect(early.statusCode).toBe(503);
+    expect(settled.statusCode).toBe(202);
     expect(rig.azure.executions).toHaveLength(1);
-    // A 5xx may hide a started execution: each retry looks for one before starting again.
-    expect(rig.azure.calls.ListExecutions).toBeGreaterThanOrEqual(2);
+    expect(rig.azure.calls.StartJob).toBe(2);
+    expect(rig.azure.calls.ListExecutions).toBe(1);
   });
 
   it('answers 500 naming the role assignment when ARM answers 403', async () => {
@@ -253,12 +257,17 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
   });
 
   it('finds the execution instead of starting another when the start answer was lost', async () => {
-    rig = await new AcaRig({ faultFor: faults({ StartJob: { 1: { kind: 'start-then-drop' } } }) }).start();
+    rig = await new AcaRig({ faultFor: faults({ StartJob: { 1: { kind: 'start-then-drop' } } }) }).start({
+      ACA_LIST_SETTLE_SECONDS: '1',
+    });
 
+    const lost = await rig.harness.deliver(delivery('atask-17'));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const answer = await rig.harness.deliver(delivery('atask-17'));
 
+    expect(lost.statusCode).toBe(503);
     expect(answer.statusCode).toBe(202);
-    expect(json(answer).launchId).toBe(rig.azure.executions[0]?.id);
+    expect(json(answer)).toMatchObject({ duplicate: true, launchId: rig.azure.executions[0]?.id });
     expect(rig.azure.executions).toHaveLength(1);
     expect(rig.azure.calls.StartJob).toBe(1);
   });
@@ -266,14 +275,25 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
   it('takes over the claim of a container that died mid-launch and finds its execution', async () => {
     rig = await new AcaRig().start();
     const twoMinutesAgo = Date.now() - 120_000;
-    const dead = new DedupStore(new DynamoDBClient({}), {
+    const dead = new DynamoDbLedger(new DynamoDBClient({}), {
       tableName: DEDUP_TABLE,
       scope: `${SUBSCRIPTION_ID}/rg-agents/scalr-agent`,
       ttlSeconds: 86_400,
-      leaseSeconds: 60,
+      retryAfterSeconds: 5,
       now: () => twoMinutesAgo,
     });
-    await dead.claim('atask-23');
+    const signal = AbortSignal.timeout(5_000);
+    await dead.claim(
+      'atask-23',
+      { owner: 'dead', taskId: 'atask-23', leaseUntil: twoMinutesAgo + 30_000 },
+      signal,
+    );
+    await dead.addAttempt(
+      'atask-23',
+      'dead',
+      { id: '1', leg: 'aca', state: 'pending', at: twoMinutesAgo },
+      signal,
+    );
     rig.azure.executions.push({
       name: 'scalr-agent-dead01',
       id: `${rig.azure.jobPath}/executions/scalr-agent-dead01`,

@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { DispatcherConfig } from '../../lambda/config/config.js';
 import { ConfigError } from '../../lambda/errors.js';
 import {
-  createFailoverLauncher,
   envForPrefix,
   parseFailoverTargets,
-} from '../../lambda/launchers/failover/create-failover-launcher.js';
-import type { LaunchFinder } from '../../lambda/launchers/launch-evidence.js';
-import type { Launcher } from '../../lambda/launchers/launcher.js';
-import type { LauncherContext } from '../../lambda/launchers/registry.js';
-import { Logger } from '../../lambda/log/logger.js';
-
-const config = { target: 'ecs', retryAfterSeconds: 5 } as DispatcherConfig;
-const context = (env: Record<string, string>): LauncherContext => ({
-  env,
-  config,
-  logger: new Logger(() => undefined),
-});
-const fakeLauncher = async (): Promise<Launcher & LaunchFinder> => ({
-  platform: 'ecs',
-  launch: async () => ({ platform: 'ecs', launchId: 'x', duplicate: false }),
-  findLaunch: async () => undefined,
-});
+  targetEntries,
+} from '../../lambda/launchers/failover/failover-targets.js';
 
 describe('failover configuration', () => {
   it('reads targets with optional prefixes in order', () => {
@@ -59,7 +42,7 @@ describe('failover configuration', () => {
     });
   });
 
-  it('refuses two ECS targets on the same cluster in the same Region', async () => {
+  it('refuses two ECS targets on the same cluster in the same Region', () => {
     const env = {
       AWS_REGION: 'us-east-1',
       ECS_CLUSTER: 'agents',
@@ -67,31 +50,20 @@ describe('failover configuration', () => {
       OD_ECS_CAPACITY: 'FARGATE',
     };
 
-    await expect(createFailoverLauncher(context(env), 'ecs:OD', fakeLauncher)).rejects.toThrowError(
+    expect(() => targetEntries(env, 'ecs')).toThrowError(
       /same ECS cluster \(agents\).*FARGATE_SPOT_THEN_FARGATE/,
     );
   });
 
-  it('refuses the same target twice', async () => {
-    await expect(
-      createFailoverLauncher(
-        context({ ECS_CLUSTER: 'a', DR_ECS_CLUSTER: 'b' }),
-        'ecs:DR,ecs:DR',
-        fakeLauncher,
-      ),
-    ).rejects.toThrowError(/repeats "ecs:DR"/);
+  it('refuses the same target twice', () => {
+    expect(() =>
+      targetEntries({ ECS_CLUSTER: 'a', DR_ECS_CLUSTER: 'b', FAILOVER_TARGETS: 'ecs:DR,ecs:DR' }, 'ecs'),
+    ).toThrowError(/repeats "ecs:DR"/);
   });
 
-  it('refuses a failover target that cannot report earlier launches', async () => {
-    const blind = async (): Promise<Launcher> => ({
-      platform: 'aca',
-      launch: async () => ({ platform: 'aca', launchId: 'x', duplicate: false }),
-    });
+  it('accepts ACA as a failover target: the launch ledger covers every target', () => {
+    const entries = targetEntries({ ECS_CLUSTER: 'a', FAILOVER_TARGETS: 'aca' }, 'ecs');
 
-    await expect(
-      createFailoverLauncher(context({ ECS_CLUSTER: 'a' }), 'aca', async (_, target) =>
-        target === 'aca' ? blind() : fakeLauncher(),
-      ),
-    ).rejects.toThrowError(/aca cannot be a failover target yet/);
+    expect(entries.map((entry) => entry.name)).toEqual(['ecs', 'aca']);
   });
 });

@@ -31,12 +31,11 @@ export interface AcaConfig {
   readonly authorityHost: string;
   /** ARM endpoint, e.g. https://management.chinacloudapi.cn for Azure China. */
   readonly armEndpoint: string;
-  /** DynamoDB table of de-duplication records. */
-  readonly dedupTableName: string;
-  /** How long a de-duplication record is kept (DynamoDB TTL); at least 24 hours. */
-  readonly dedupTtlSeconds: number;
-  /** How long an in-progress claim blocks other deliveries of its key before it may be taken over. */
-  readonly dedupLeaseSeconds: number;
+  /**
+   * How long after a start that may have succeeded (5xx, lost answer) the execution list is trusted:
+   * ARM lists lag behind starts, so an earlier look proves nothing.
+   */
+  readonly listSettleSeconds: number;
   /** How long the job's template is reused before it is read again. */
   readonly templateTtlSeconds: number;
 }
@@ -45,7 +44,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RESOURCE_GROUP = /^[\w.()-]{1,90}$/;
 // Container Apps job names: lower-case letters, digits and '-', 2-32 characters.
 const JOB_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
-const TABLE_NAME = /^[\w.-]{3,255}$/;
 const SECRET_ID = /^(arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:[\w/+=.@-]+|[\w/+=.@-]{1,512})$/;
 
 function matching(env: EnvReader, name: string, pattern: RegExp, expected: string): string {
@@ -113,14 +111,7 @@ export function loadAcaConfig(envVars: Env): AcaConfig {
     auth: authFrom(env),
     authorityHost: httpsUrl(env, 'AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.com'),
     armEndpoint: httpsUrl(env, 'ACA_ARM_ENDPOINT', 'https://management.azure.com'),
-    dedupTableName: matching(
-      env,
-      'DEDUP_TABLE_NAME',
-      TABLE_NAME,
-      'the DynamoDB table that records launches per Idempotency-Key (3-255 letters, digits or _.-)',
-    ),
-    dedupTtlSeconds: env.integer('DEDUP_TTL_SECONDS', 7 * 86_400, 86_400, 366 * 86_400),
-    dedupLeaseSeconds: env.integer('DEDUP_LEASE_SECONDS', 60, 30, 3_600),
+    listSettleSeconds: env.integer('ACA_LIST_SETTLE_SECONDS', 30, 1, 600),
     templateTtlSeconds: env.integer('ACA_TEMPLATE_TTL_SECONDS', 300, 0, 86_400),
   };
 }

@@ -1,6 +1,13 @@
 import { TemporarilyUnavailableError } from '../../errors.js';
-import type { Logger } from '../../log/logger.js';
-import type { Launcher, LaunchRequest, LaunchResult } from '../launcher.js';
+import {
+  type AttemptOutcome,
+  accepted,
+  ambiguous,
+  errorOf,
+  type LaunchLeg,
+  refused,
+} from '../launch-outcome.js';
+import type { LaunchRequest, LaunchResult } from '../launcher.js';
 import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';
 import type { AcaConfig } from './aca-config.js';
 import {
@@ -11,19 +18,25 @@ import {
   retryAfterMsOf,
 } from './aca-errors.js';
 import type { AcaJobApi, StartedExecution } from './arm-job-api.js';
-import type { DedupStore } from './dedup-store.js';
 import { executionTemplateFor } from './job-template.js';
 import type { TemplateCache } from './template-cache.js';
 
-export interface AcaLauncherOptions {
+export interface AcaLegOptions {
   readonly retry?: RetryPolicy;
   /** `Retry-After` for a 503 when ARM gave none. */
   readonly retryAfterSeconds: number;
-  readonly logger: Logger;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A start that may have created an execution: never sent again in this request. */
+class MayHaveStartedError extends Error {
+  constructor(readonly original: unknown) {
+    super('the start may have created an execution', { cause: original });
+    this.name = 'MayHaveStartedError';
+  }
+}
 
 /**
  * Failures that prove nothing was started: raised before the start request left (token, config) or
@@ -41,74 +54,62 @@ function provesNothingStarted(error: unknown): boolean {
 }
 
 /**
- * Starts one execution of a manual-trigger Container Apps job per key. ACA has no idempotency
- * token, so exactly-once rests on a DynamoDB claim per key: claim, start, record the execution.
- * A start whose answer was lost is looked up (by its `DISPATCH_DEDUP_KEY`) before being sent again.
+ * Starts one execution of a manual-trigger Container Apps job. ACA has no idempotency token, so this
+ * leg is not idempotent: a start answered 5xx or lost is never repeated here (the launch ledger keeps
+ * the key and a later delivery looks the execution up by its `DISPATCH_DEDUP_KEY`, after `settleMs`).
  */
-export class AcaLauncher implements Launcher {
+export class AcaLeg implements LaunchLeg {
   readonly platform = 'aca';
+  readonly idempotent = false;
+  readonly name: string;
+  readonly settleMs: number;
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     private readonly api: AcaJobApi,
     private readonly templates: TemplateCache,
-    private readonly store: DedupStore,
     private readonly config: AcaConfig,
-    private readonly options: AcaLauncherOptions,
+    private readonly options: AcaLegOptions & { name?: string },
   ) {
+    this.name = options.name ?? 'aca';
+    this.settleMs = config.listSettleSeconds * 1000;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.sleep = options.sleep ?? realSleep;
   }
 
-  async launch(request: LaunchRequest): Promise<LaunchResult> {
-    const claim = await this.store.claim(request.dedupKey);
-    if (claim.kind === 'completed') {
-      return this.result(claim.launchId, claim.executionName, true, { recorded: true });
-    }
-    if (claim.kind === 'in-progress') {
-      throw new TemporarilyUnavailableError(
-        'Another delivery with this Idempotency-Key is being launched right now; retry with the same key.',
-        this.options.retryAfterSeconds,
-      );
-    }
-    // Once a start may have reached ARM unanswered, it must be looked for before another is sent.
-    let maybeStarted = claim.takeover;
+  async attempt(request: LaunchRequest): Promise<AttemptOutcome> {
     let attempts = 0;
     try {
-      const { execution, duplicate } = await retryWithin(
+      const execution = await retryWithin(
         request.deadline,
         this.retry,
         async (signal, attempt) => {
           attempts = attempt;
-          if (maybeStarted) {
-            const earlier = await this.api.findExecution(request.dedupKey, signal);
-            if (earlier !== undefined) return { execution: earlier, duplicate: true };
-          }
           const base = await this.templates.get(signal);
           try {
-            return {
-              execution: await this.api.start(executionTemplateFor(base, request), signal),
-              duplicate: false,
-            };
+            return await this.api.start(executionTemplateFor(base, request), signal);
           } catch (error) {
-            if (!provesNothingStarted(error)) maybeStarted = true;
+            if (!provesNothingStarted(error)) throw new MayHaveStartedError(error);
             throw await this.throttleOrFail(error, request.deadline);
           }
         },
-        (error) => !(error instanceof ArmThrottledError) && configErrorFor(error, this.config) === undefined,
+        (error) =>
+          !(error instanceof MayHaveStartedError) &&
+          !(error instanceof ArmThrottledError) &&
+          configErrorFor(error, this.config) === undefined,
       );
-      return await this.finish(
-        request,
-        claim.owner,
-        await this.identify(execution, request),
-        duplicate,
-        attempts,
-      );
+      return accepted(this.result(await this.identify(execution, request), attempts));
     } catch (error) {
-      if (!maybeStarted) await this.releaseQuietly(request.dedupKey, claim.owner);
-      throw this.translate(error, attempts);
+      const last = error instanceof RetriesExhaustedError ? error.lastError : error;
+      if (last instanceof MayHaveStartedError) return ambiguous(this.translate(last.original, attempts));
+      return refused(this.translate(error, attempts));
     }
+  }
+
+  async find(request: LaunchRequest, signal: AbortSignal): Promise<LaunchResult | undefined> {
+    const execution = await this.api.findExecution(request.dedupKey, signal);
+    return execution === undefined ? undefined : { ...this.result(execution, 0), duplicate: true };
   }
 
   /**
@@ -124,7 +125,7 @@ export class AcaLauncher implements Launcher {
     return error;
   }
 
-  /** A 202 may carry no execution name: the execution list has it, found by its key. */
+  /** A 202 may carry no execution name: the list may have it already (or not yet: lag). */
   private async identify(execution: StartedExecution, request: LaunchRequest): Promise<StartedExecution> {
     if (execution.id !== undefined || execution.name !== undefined) return execution;
     try {
@@ -135,51 +136,17 @@ export class AcaLauncher implements Launcher {
     }
   }
 
-  private async finish(
-    request: LaunchRequest,
-    owner: string,
-    execution: StartedExecution,
-    duplicate: boolean,
-    attempts: number,
-  ): Promise<LaunchResult> {
-    const launchId = execution.id ?? execution.name ?? execution.operation ?? 'unknown';
-    try {
-      const recorded = await this.store.complete(request.dedupKey, owner, launchId, execution.name);
-      if (!recorded)
-        this.options.logger.warn('de-duplication claim was taken over before completion', { launchId });
-    } catch (error) {
-      // The execution runs: answering non-2xx now would make the sender launch it again.
-      this.options.logger.warn('could not record the launch; a re-delivery after the lease may look it up', {
-        launchId,
-        cause: (error as { name?: string }).name,
-      });
-    }
-    return this.result(launchId, execution.name, duplicate, { attempts, armStatus: execution.status });
-  }
-
-  private result(
-    launchId: string,
-    executionName: string | undefined,
-    duplicate: boolean,
-    extra: Record<string, string | number | boolean>,
-  ): LaunchResult {
+  private result(execution: StartedExecution, attempts: number): LaunchResult {
     return {
       platform: this.platform,
-      launchId,
-      duplicate,
-      details: { ...(executionName === undefined ? {} : { executionName }), ...extra },
+      launchId: execution.id ?? execution.name ?? execution.operation ?? 'unknown',
+      duplicate: false,
+      details: {
+        ...(execution.name === undefined ? {} : { executionName: execution.name }),
+        ...(attempts > 0 ? { attempts } : {}),
+        armStatus: execution.status,
+      },
     };
-  }
-
-  private async releaseQuietly(key: string, owner: string): Promise<void> {
-    try {
-      await this.store.release(key, owner);
-    } catch (error) {
-      // The claim then expires with its lease; the sender's retry waits that long.
-      this.options.logger.warn('could not release the de-duplication claim', {
-        cause: (error as { name?: string }).name,
-      });
-    }
   }
 
   private translate(error: unknown, attempts: number): Error {
@@ -203,7 +170,7 @@ export class AcaLauncher implements Launcher {
     return new TemporarilyUnavailableError(
       `Azure did not accept the job start in time (${attempts} attempt(s); last: ${what}). Retry with the same Idempotency-Key.`,
       this.options.retryAfterSeconds,
-      { cause: error },
+      { cause: errorOf(error) },
     );
   }
 }

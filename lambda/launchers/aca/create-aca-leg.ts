@@ -1,21 +1,19 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
 import type { LauncherContext } from '../registry.js';
 import { loadAcaConfig } from './aca-config.js';
-import { AcaLauncher } from './aca-launcher.js';
+import { AcaLeg } from './aca-leg.js';
 import { ArmJobApi } from './arm-job-api.js';
 import { createAzureCredential } from './azure-credential.js';
-import { DedupStore } from './dedup-store.js';
 import { TemplateCache } from './template-cache.js';
 
 /**
- * Builds the Azure Container Apps launcher from `ACA_*`, `AZURE_*` and `DEDUP_*` variables. Loaded
+ * Builds the Azure Container Apps leg from `ACA_*` and `AZURE_*` variables. Loaded
  * only when LAUNCH_TARGET=aca, so the ECS path never loads the Azure SDK. The SDKs' own retries are
  * off: the launcher's know the deadline and ARM's Retry-After.
  */
-export function createAcaLauncher({ env, config, logger }: LauncherContext): AcaLauncher {
+export function createAcaLeg({ env, config }: LauncherContext, target: string): AcaLeg {
   const aca = loadAcaConfig(env);
   let sts: STSClient | undefined;
   let secretsManager: SecretsManagerClient | undefined;
@@ -41,14 +39,5 @@ export function createAcaLauncher({ env, config, logger }: LauncherContext): Aca
     containerName: aca.containerName,
     ttlMs: aca.templateTtlSeconds * 1000,
   });
-  const store = new DedupStore(new DynamoDBClient({ maxAttempts: 2 }), {
-    tableName: aca.dedupTableName,
-    scope: `${aca.subscriptionId}/${aca.resourceGroup}/${aca.jobName}`,
-    ttlSeconds: aca.dedupTtlSeconds,
-    leaseSeconds: aca.dedupLeaseSeconds,
-  });
-  return new AcaLauncher(api, templates, store, aca, {
-    retryAfterSeconds: config.retryAfterSeconds,
-    logger: logger.child({ platform: 'aca', job: aca.jobName }),
-  });
+  return new AcaLeg(api, templates, aca, { name: target, retryAfterSeconds: config.retryAfterSeconds });
 }

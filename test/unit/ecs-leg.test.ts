@@ -1,12 +1,16 @@
-import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, TemporarilyUnavailableError } from '../../lambda/errors.js';
 import { clientTokenFor, startedByFor } from '../../lambda/launchers/ecs/client-token.js';
 import type { EcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
-import { EcsLauncher } from '../../lambda/launchers/ecs/ecs-launcher.js';
+import { EcsLeg } from '../../lambda/launchers/ecs/ecs-leg.js';
 import type { LaunchRequest } from '../../lambda/launchers/launcher.js';
+import { LedgeredLauncher } from '../../lambda/launchers/ledgered-launcher.js';
+import { SingleLegLauncher } from '../../lambda/launchers/single-leg-launcher.js';
+import { MemoryLedger } from '../../lambda/ledger/memory-ledger.js';
+import { Logger } from '../../lambda/log/logger.js';
 
 const ecs = mockClient(ECSClient);
 const config: EcsConfig = {
@@ -33,14 +37,41 @@ function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
   };
 }
 
+const client = () => new ECSClient({ region: 'us-east-1' });
+const shared = { retry: fastRetry, retryAfterSeconds: 9 };
+
 function launcher(overrides: Partial<EcsConfig> = {}) {
-  return new EcsLauncher(
-    new ECSClient({ region: 'us-east-1' }),
-    { ...config, ...overrides },
-    {
-      retry: fastRetry,
-      retryAfterSeconds: 9,
-    },
+  const provider = overrides.capacity === 'FARGATE_SPOT' ? 'FARGATE_SPOT' : 'FARGATE';
+  return new SingleLegLauncher(
+    new EcsLeg(
+      client(),
+      { ...config, ...overrides },
+      { ...shared, name: `ecs/${provider}`, provider, failFastOnCapacity: false },
+    ),
+  );
+}
+
+/** Spot then on-demand, as the registry builds it, over an in-memory ledger. */
+function spotThenOnDemand(ledger = new MemoryLedger({ ttlMs: 60_000 })) {
+  const ecsConfig = { ...config, capacity: 'FARGATE_SPOT_THEN_FARGATE' as const };
+  return new LedgeredLauncher(
+    [
+      new EcsLeg(client(), ecsConfig, {
+        ...shared,
+        name: 'ecs/FARGATE_SPOT',
+        provider: 'FARGATE_SPOT',
+        failFastOnCapacity: true,
+      }),
+      new EcsLeg(client(), ecsConfig, {
+        ...shared,
+        name: 'ecs/FARGATE',
+        provider: 'FARGATE',
+        tokenLeg: 'FARGATE',
+        failFastOnCapacity: false,
+      }),
+    ],
+    ledger,
+    { retryAfterSeconds: 9, logger: new Logger(() => {}, 'error') },
   );
 }
 
@@ -48,7 +79,7 @@ function error(name: string) {
   return Object.assign(new Error(`${name} happened`), { name, $metadata: {} });
 }
 
-describe('EcsLauncher', () => {
+describe('EcsLeg', () => {
   beforeEach(() => ecs.reset());
 
   it('returns the started task', async () => {
@@ -122,75 +153,87 @@ describe('EcsLauncher', () => {
     const result = await launcher().launch(request());
 
     expect(result).toMatchObject({ launchId: TASK, duplicate: true });
-    expect(ecs).toReceiveCommandTimes(ListTasksCommand, 0);
   });
 
-  it('finds the earlier task by startedBy when a ConflictException names none', async () => {
+  it('answers 503 and launches nothing else when a ConflictException names no task', async () => {
     ecs.on(RunTaskCommand).rejects(error('ConflictException'));
-    ecs.on(ListTasksCommand).resolves({ taskArns: [TASK] });
-
-    const result = await launcher().launch(request());
-
-    expect(result).toMatchObject({ launchId: TASK, duplicate: true });
-    expect(ecs).toReceiveCommandWith(ListTasksCommand, {
-      cluster: 'agents',
-      startedBy: startedByFor('atask-1'),
-    });
-  });
-
-  it('launches under a token covering the new parameters when a conflict leaves no trace of a task', async () => {
-    ecs
-      .on(RunTaskCommand)
-      .rejectsOnce(error('ConflictException'))
-      .resolves({ tasks: [{ taskArn: TASK }] });
-    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
-
-    const result = await launcher().launch(request());
-
-    expect(result).toMatchObject({ launchId: TASK, duplicate: false });
-    const tokens = ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input.clientToken);
-    expect(tokens).toHaveLength(2);
-    expect(tokens[1]).toMatch(/^atask-1#params-[0-9a-f]{16}$/);
-  });
-
-  it('answers 503 rather than 2xx when even that token conflicts without a task', async () => {
-    ecs.on(RunTaskCommand).rejects(error('ConflictException'));
-    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
 
     await expect(launcher().launch(request())).rejects.toThrow(TemporarilyUnavailableError);
-    expect(ecs).toReceiveCommandTimes(RunTaskCommand, 2);
+    expect(ecs).toReceiveCommandTimes(RunTaskCommand, 1);
+  });
+
+  it('answers 503 after a timed-out attempt followed by throttling: nothing proves the task did not start', async () => {
+    ecs
+      .on(RunTaskCommand)
+      .rejectsOnce(Object.assign(error('TimeoutError'), { $metadata: {} }))
+      .rejects(error('ThrottlingException'));
+    const leg = new EcsLeg(client(), config, {
+      ...shared,
+      name: 'ecs/FARGATE',
+      provider: 'FARGATE',
+      failFastOnCapacity: false,
+    });
+
+    const outcome = await leg.attempt(request({ deadline: Date.now() + 200 }));
+
+    expect(outcome.kind).toBe('ambiguous');
+  });
+
+  it('counts a failures answer after a timed-out attempt as a refusal: the token was checked', async () => {
+    ecs
+      .on(RunTaskCommand)
+      .rejectsOnce(Object.assign(error('TimeoutError'), { $metadata: {} }))
+      .resolves(capacityFailure);
+    const leg = new EcsLeg(client(), config, {
+      ...shared,
+      name: 'ecs/FARGATE_SPOT',
+      provider: 'FARGATE_SPOT',
+      failFastOnCapacity: true,
+    });
+
+    const outcome = await leg.attempt(request());
+
+    expect(outcome.kind).toBe('refused');
   });
 
   describe('with Spot first and on-demand fallback', () => {
     it('falls back to on-demand at once when Spot has no capacity, with its own token', async () => {
-      ecs.on(ListTasksCommand).resolves({ taskArns: [] });
       ecs
         .on(RunTaskCommand, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] })
         .resolves(capacityFailure)
         .on(RunTaskCommand, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] })
         .resolves({ tasks: [{ taskArn: TASK }] });
 
-      const result = await launcher({ capacity: 'FARGATE_SPOT_THEN_FARGATE' }).launch(request());
+      const result = await spotThenOnDemand().launch(request());
 
-      expect(result).toMatchObject({ launchId: TASK, details: { capacityProvider: 'FARGATE' } });
+      expect(result).toMatchObject({
+        launchId: TASK,
+        details: { capacityProvider: 'FARGATE', target: 'ecs/FARGATE' },
+      });
       const tokens = ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input.clientToken);
-      expect(tokens).toEqual(['atask-1', clientTokenFor('atask-1#on-demand')]);
+      expect(tokens).toEqual(['atask-1', clientTokenFor('atask-1', 'FARGATE')]);
     });
 
     it('uses Spot when it has capacity', async () => {
-      ecs.on(ListTasksCommand).resolves({ taskArns: [] });
       ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
 
-      const result = await launcher({ capacity: 'FARGATE_SPOT_THEN_FARGATE' }).launch(request());
+      const result = await spotThenOnDemand().launch(request());
 
       expect(result.details?.capacityProvider).toBe('FARGATE_SPOT');
       expect(ecs).toReceiveCommandTimes(RunTaskCommand, 1);
     });
 
-    it('does not start a Spot task for a key that already launched on-demand', async () => {
-      ecs.on(ListTasksCommand).resolves({ taskArns: [TASK] });
+    it('answers a re-delivery of a key launched on-demand from the ledger, without RunTask', async () => {
+      const ledger = new MemoryLedger({ ttlMs: 60_000 });
+      ecs
+        .on(RunTaskCommand, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] })
+        .resolves(capacityFailure)
+        .on(RunTaskCommand, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] })
+        .resolves({ tasks: [{ taskArn: TASK }] });
+      await spotThenOnDemand(ledger).launch(request());
+      ecs.reset();
 
-      const result = await launcher({ capacity: 'FARGATE_SPOT_THEN_FARGATE' }).launch(request());
+      const result = await spotThenOnDemand(ledger).launch(request());
 
       expect(result).toMatchObject({ launchId: TASK, duplicate: true });
       expect(ecs).toReceiveCommandTimes(RunTaskCommand, 0);

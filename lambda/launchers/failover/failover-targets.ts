@@ -1,13 +1,6 @@
 import { LAUNCH_TARGETS, type LaunchTarget } from '../../config/config.js';
 import type { Env } from '../../config/env-reader.js';
 import { ConfigError } from '../../errors.js';
-import { canFindLaunches } from '../launch-evidence.js';
-import type { Launcher } from '../launcher.js';
-import type { LauncherContext } from '../registry.js';
-import { FailoverLauncher, type FailoverTarget } from './failover-launcher.js';
-
-/** Builds one target's launcher; the registry passes its own single-target factory. */
-export type SingleLauncherFactory = (context: LauncherContext, target: LaunchTarget) => Promise<Launcher>;
 
 const ENTRY = /^([a-z-]+)(?::([A-Z][A-Z0-9_]*))?$/;
 
@@ -43,42 +36,34 @@ export function parseFailoverTargets(raw: string): { target: LaunchTarget; prefi
     });
 }
 
-/** The primary (`LAUNCH_TARGET`) followed by the `FAILOVER_TARGETS`, as one launcher. */
-export async function createFailoverLauncher(
-  context: LauncherContext,
-  raw: string,
-  single: SingleLauncherFactory,
-): Promise<FailoverLauncher> {
+/** One launch target in order: the primary (`LAUNCH_TARGET`) or a `FAILOVER_TARGETS` entry. */
+export interface TargetEntry {
+  readonly target: LaunchTarget;
+  /** Shown in answers, logs and the ledger: `ecs`, `ecs:SECONDARY`, `aca`, ... */
+  readonly name: string;
+  /** The environment the target reads its settings from. */
+  readonly env: Env;
+}
+
+/** The primary target followed by the `FAILOVER_TARGETS`, each with its own environment. */
+export function targetEntries(env: Env, primary: LaunchTarget): TargetEntry[] {
+  const raw = env.FAILOVER_TARGETS?.trim() ?? '';
   const entries = [
-    { target: context.config.target, prefix: undefined, name: context.config.target },
-    ...parseFailoverTargets(raw),
+    { target: primary, prefix: undefined as string | undefined, name: primary as string },
+    ...(raw ? parseFailoverTargets(raw) : []),
   ];
   const names = entries.map((entry) => entry.name);
   const repeated = names.find((name, index) => names.indexOf(name) !== index);
   if (repeated !== undefined) {
     throw new ConfigError(`FAILOVER_TARGETS repeats "${repeated}": give each extra target its own PREFIX`);
   }
-  rejectSharedClusters(entries.map((entry) => ({ ...entry, env: envForPrefix(context.env, entry.prefix) })));
-  const targets: FailoverTarget[] = [];
-  for (const entry of entries) {
-    const env = envForPrefix(context.env, entry.prefix);
-    const launcher = await single(
-      { ...context, env, config: { ...context.config, target: entry.target } },
-      entry.target,
-    );
-    // A later target must be able to report earlier launches, or a re-delivery of a key it took
-    // would be launched again on the primary.
-    if (targets.length > 0 && !canFindLaunches(launcher)) {
-      throw new ConfigError(
-        `FAILOVER_TARGETS: ${entry.name} cannot be a failover target yet: it cannot report earlier launches, so a re-delivery could launch twice`,
-      );
-    }
-    targets.push({ name: entry.name, launcher });
-  }
-  return new FailoverLauncher(targets, {
-    retryAfterSeconds: context.config.retryAfterSeconds,
-    logger: context.logger,
-  });
+  const resolved = entries.map((entry) => ({
+    target: entry.target,
+    name: entry.name,
+    env: envForPrefix(env, entry.prefix),
+  }));
+  rejectSharedClusters(resolved);
+  return resolved;
 }
 
 /**

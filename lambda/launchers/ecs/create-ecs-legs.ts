@@ -1,0 +1,57 @@
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type { LaunchLeg } from '../launch-outcome.js';
+import { launchPacerFrom } from '../pacing/pacing-config.js';
+import type { LauncherContext } from '../registry.js';
+import { DEFAULT_RETRY_POLICY } from '../retry.js';
+import { loadEcsConfig } from './ecs-config.js';
+import { EcsLeg } from './ecs-leg.js';
+
+/**
+ * The ECS legs of one target, from `ECS_*` variables: one per capacity provider it tries
+ * (`FARGATE_SPOT_THEN_FARGATE` gives two, with different client tokens). The SDK's own retries are
+ * off: ours know the deadline. `AWS_REGION` / `AWS_ENDPOINT_URL_ECS` in `env` (set per target by the
+ * failover wiring) pick the Region. RunTask calls are paced (`LAUNCH_RATE_PER_SECOND`), one pacer
+ * per target: the RunTask rate limit is per account and Region.
+ */
+export function createEcsLegs({ env, config }: LauncherContext, target: string): LaunchLeg[] {
+  const ecsConfig = loadEcsConfig(env);
+  // A slot further away than one attempt (or the whole deadline) can wait is refused at once: the
+  // 503 then reaches Scalr early instead of after a wait that was bound to fail.
+  const { attemptTimeoutMs, minAttemptMs } = DEFAULT_RETRY_POLICY;
+  const pacer = launchPacerFrom(env, Math.min(attemptTimeoutMs, config.launchDeadlineMs) - minAttemptMs);
+  const client = new ECSClient({
+    maxAttempts: 1,
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(env.AWS_ENDPOINT_URL_ECS ? { endpoint: env.AWS_ENDPOINT_URL_ECS } : {}),
+  });
+  const shared = {
+    retryAfterSeconds: config.retryAfterSeconds,
+    beforeAttempt: pacer ? (signal: AbortSignal) => pacer.take(signal) : undefined,
+  };
+  if (ecsConfig.capacity !== 'FARGATE_SPOT_THEN_FARGATE') {
+    const provider = ecsConfig.capacity;
+    return [
+      new EcsLeg(client, ecsConfig, {
+        ...shared,
+        name: `${target}/${provider}`,
+        provider,
+        failFastOnCapacity: false,
+      }),
+    ];
+  }
+  return [
+    new EcsLeg(client, ecsConfig, {
+      ...shared,
+      name: `${target}/FARGATE_SPOT`,
+      provider: 'FARGATE_SPOT',
+      failFastOnCapacity: true,
+    }),
+    new EcsLeg(client, ecsConfig, {
+      ...shared,
+      name: `${target}/FARGATE`,
+      provider: 'FARGATE',
+      tokenLeg: 'FARGATE',
+      failFastOnCapacity: false,
+    }),
+  ];
+}

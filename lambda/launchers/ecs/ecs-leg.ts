@@ -1,0 +1,165 @@
+import { type ECSClient, RunTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
+import { TemporarilyUnavailableError } from '../../errors.js';
+import {
+  type AttemptOutcome,
+  accepted,
+  ambiguous,
+  errorOf,
+  type LaunchLeg,
+  refused,
+} from '../launch-outcome.js';
+import type { LaunchRequest, LaunchResult } from '../launcher.js';
+import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';
+import { clientTokenFor } from './client-token.js';
+import type { EcsConfig } from './ecs-config.js';
+import {
+  configErrorFor,
+  isCapacityFailure,
+  isRetryableEcsError,
+  LaunchFailureError,
+  mayHaveLaunched,
+} from './ecs-errors.js';
+import { type FargateProvider, runTaskInput } from './run-task-input.js';
+
+export interface EcsLegOptions {
+  /** Leg name in the ledger and in answers: `ecs/FARGATE_SPOT`, `ecs:SECONDARY/FARGATE`, ... */
+  readonly name: string;
+  readonly provider: FargateProvider;
+  /**
+   * Derives this leg's clientToken from the key and this value; undefined for a target's first leg,
+   * whose token is the key itself. Legs of one cluster need different tokens: the same token with
+   * other parameters is a ConflictException.
+   */
+  readonly tokenLeg?: string;
+  /** A later leg takes over on a capacity shortage: answer it at once instead of retrying. */
+  readonly failFastOnCapacity: boolean;
+  readonly retryAfterSeconds: number;
+  readonly retry?: RetryPolicy;
+  /** Awaited before every RunTask attempt; lets a rate limiter pace launches under a burst. */
+  readonly beforeAttempt?: (signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * RunTask on one capacity provider of one cluster. Idempotent through `clientToken`: ECS returns the
+ * original task for a repeated token (24 hours), so every retry of the leg — in this request or a
+ * later delivery — is the same launch.
+ */
+export class EcsLeg implements LaunchLeg {
+  readonly platform = 'ecs';
+  readonly idempotent = true;
+  readonly settleMs = 0;
+  readonly name: string;
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    private readonly client: ECSClient,
+    private readonly config: EcsConfig,
+    private readonly options: EcsLegOptions,
+  ) {
+    this.name = options.name;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  async attempt(request: LaunchRequest): Promise<AttemptOutcome> {
+    const token = clientTokenFor(request.dedupKey, this.options.tokenLeg);
+    const input = runTaskInput(this.config, request, this.options.provider, token);
+    let unsure = false;
+    try {
+      const result = await retryWithin(
+        request.deadline,
+        this.retry,
+        (signal, attempt) =>
+          this.send(input, signal, attempt).catch((error: unknown) => {
+            if (mayHaveLaunched(error)) unsure = true;
+            throw error;
+          }),
+        (error) =>
+          !(this.options.failFastOnCapacity && error instanceof LaunchFailureError && error.capacity) &&
+          (error instanceof LaunchFailureError || isRetryableEcsError(error)),
+      );
+      return accepted(result);
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConflictException') return this.conflict(error);
+      const last = error instanceof RetriesExhaustedError ? error.lastError : error;
+      // A `failures` answer went through the token check: had an earlier attempt with this token
+      // started a task, ECS would have returned it. Throttling and timeouts prove nothing of the kind.
+      const provesNothing = !unsure || last instanceof LaunchFailureError;
+      const translated = this.translate(error);
+      return provesNothing ? refused(translated) : ambiguous(translated);
+    }
+  }
+
+  private async send(
+    input: RunTaskCommandInput,
+    signal: AbortSignal,
+    attempt: number,
+  ): Promise<LaunchResult> {
+    await this.options.beforeAttempt?.(signal);
+    const answer = await this.client.send(new RunTaskCommand(input), { abortSignal: signal });
+    const task = answer.tasks?.[0];
+    if (task?.taskArn !== undefined) {
+      return {
+        platform: this.platform,
+        launchId: task.taskArn,
+        duplicate: false,
+        details: { capacityProvider: this.options.provider, attempts: attempt },
+      };
+    }
+    const failure = answer.failures?.[0];
+    const reason =
+      [failure?.reason, failure?.detail].filter(Boolean).join(': ') || 'no task and no failure reason';
+    throw new LaunchFailureError(reason, isCapacityFailure(reason));
+  }
+
+  /**
+   * The token was used before with other parameters (the deployment changed between deliveries).
+   * ECS names the task it started in `resourceIds`: that is the launch. Without it there is no
+   * proof either way, so nothing is launched under another token.
+   */
+  private conflict(error: unknown): AttemptOutcome {
+    const taskArn = (error as { resourceIds?: string[] }).resourceIds?.[0];
+    if (taskArn !== undefined) {
+      return accepted({
+        platform: this.platform,
+        launchId: taskArn,
+        duplicate: true,
+        details: { capacityProvider: this.options.provider, conflict: true },
+      });
+    }
+    return ambiguous(
+      new TemporarilyUnavailableError(
+        'ECS refused the client token and names no task for it. Retry with the same Idempotency-Key.',
+        this.options.retryAfterSeconds,
+        { cause: error },
+      ),
+    );
+  }
+
+  private translate(error: unknown): Error {
+    const configError = configErrorFor(error);
+    if (configError !== undefined) return configError;
+    const last = error instanceof RetriesExhaustedError ? error.lastError : error;
+    const lastConfig = configErrorFor(last);
+    if (lastConfig !== undefined) return lastConfig;
+    const what =
+      last instanceof LaunchFailureError
+        ? last.reason
+        : ((last as { name?: string } | undefined)?.name ?? 'timeout');
+    const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
+    return new TemporarilyUnavailableError(
+      `ECS did not accept the launch in time (${attempts} attempt(s); last: ${what}). Retry with the same Idempotency-Key.`,
+      this.options.retryAfterSeconds,
+      { cause: errorOf(error) },
+    );
+  }
+}
+
+/** Whether the error means the capacity provider had no room (a later leg may take the launch). */
+export function isCapacityShortage(error: Error): boolean {
+  const cause = (error as { cause?: unknown }).cause;
+  const last = cause instanceof RetriesExhaustedError ? cause.lastError : cause;
+  return (
+    (last instanceof LaunchFailureError && last.capacity) ||
+    (error instanceof LaunchFailureError && error.capacity)
+  );
+}

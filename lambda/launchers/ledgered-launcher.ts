@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigError, IdempotencyKeyReusedError, TemporarilyUnavailableError } from '../errors.js';
+import type { LaunchLedger, LedgerAttempt, LedgerRecord } from '../ledger/launch-ledger.js';
+import type { Logger } from '../log/logger.js';
+import { type AttemptOutcome, ambiguous, errorOf, type LaunchLeg } from './launch-outcome.js';
+import type { Launcher, LaunchRequest, LaunchResult } from './launcher.js';
+
+export interface LedgeredLauncherOptions {
+  readonly retryAfterSeconds: number;
+  readonly logger: Logger;
+  /** Longest wait for one ledger call; it is also bounded by the request's deadline. */
+  readonly ledgerCallMs?: number;
+  /** A claim's lease outlives the request's deadline by this much. */
+  readonly leaseMarginMs?: number;
+  readonly now?: () => number;
+  readonly newOwner?: () => string;
+}
+
+/** Raised inside `launch` to stop and answer 503 while keeping the claim for the next delivery. */
+class KeepClaim extends Error {
+  constructor(readonly answer: TemporarilyUnavailableError) {
+    super(answer.message);
+  }
+}
+
+/**
+ * Launches through an ordered list of legs (Spot then on-demand, a second Region, ACA) with a
+ * strongly consistent launch ledger deciding whether a key already launched:
+ *
+ * 1. claim the key (a conditional write with a lease); a launched key answers its recorded launch;
+ * 2. resolve what earlier holders left `pending` — an idempotent leg by repeating the attempt with
+ *    the same token, any other by listing the platform, every page, once `settleMs` has passed;
+ * 3. then try the legs in order, writing each attempt before it is sent; a refusal moves on, an
+ *    accepted launch is recorded, and an attempt that may have started an agent stops everything:
+ *    the answer is 503 + `Retry-After` and the claim stays for the next delivery to resolve.
+ *
+ * No listing that is empty, lagging or failed is ever taken as proof that nothing started.
+ */
+export class LedgeredLauncher implements Launcher {
+  readonly platform: string;
+  private readonly now: () => number;
+  private readonly newOwner: () => string;
+  private readonly byName: ReadonlyMap<string, LaunchLeg>;
+
+  constructor(
+    private readonly legs: readonly LaunchLeg[],
+    private readonly ledger: LaunchLedger,
+    private readonly options: LedgeredLauncherOptions,
+  ) {
+    const first = legs[0];
+    if (first === undefined) throw new ConfigError('A launcher needs at least one launch target.');
+    this.platform = first.platform;
+    this.now = options.now ?? Date.now;
+    this.newOwner = options.newOwner ?? randomUUID;
+    this.byName = new Map(legs.map((leg) => [leg.name, leg]));
+  }
+
+  async launch(request: LaunchRequest): Promise<LaunchResult> {
+    const owner = this.newOwner();
+    const leaseUntil = request.deadline + (this.options.leaseMarginMs ?? 5_000);
+    const claim = await this.ledger.claim(
+      request.dedupKey,
+      { owner, taskId: request.taskId, leaseUntil },
+      this.signal(request),
+    );
+    if (claim.kind === 'launched') {
+      this.requireSameTask(claim.record, request);
+      const launch = claim.record.launch;
+      if (launch !== undefined)
+        return { ...launch, duplicate: true, details: { ...launch.details, recorded: true } };
+    }
+    if (claim.kind === 'busy') {
+      this.requireSameTask(claim.record, request);
+      throw new TemporarilyUnavailableError(
+        'Another delivery with this Idempotency-Key is being launched right now; retry with the same key.',
+        Math.max(1, Math.ceil((claim.record.leaseUntil - this.now()) / 1000)),
+      );
+    }
+    if (claim.record.taskId !== request.taskId) {
+      // Someone else's key: give the lease back untouched, with its attempts.
+      await this.quietly('suspend', () => this.ledger.suspend(request.dedupKey, owner, this.signal(request)));
+      this.requireSameTask(claim.record, request);
+    }
+    try {
+      const resolved = await this.resolvePending(request, owner, claim.record.attempts);
+      if (resolved !== undefined) return resolved;
+      return await this.launchFresh(request, owner, claim.record.attempts.length);
+    } catch (error) {
+      if (error instanceof KeepClaim) {
+        await this.quietly('suspend', () =>
+          this.ledger.suspend(request.dedupKey, owner, this.signal(request)),
+        );
+        throw error.answer;
+      }
+      // Nothing is pending any more (or nothing was sent): any delivery may launch at once.
+      await this.quietly('release', () => this.ledger.release(request.dedupKey, owner, this.signal(request)));
+      throw error;
+    }
+  }
+
+  /** Settles every attempt an earlier holder left pending; returns the launch one of them made. */
+  private async resolvePending(
+    request: LaunchRequest,
+    owner: string,
+    attempts: readonly LedgerAttempt[],
+  ): Promise<LaunchResult | undefined> {
+    for (const attempt of attempts) {
+      if (attempt.state !== 'pending') continue;
+      const leg = this.byName.get(attempt.leg);
+      if (leg === undefined) {
+        throw new KeepClaim(
+          this.unavailable(
+            `An earlier attempt went to ${attempt.leg}, which is no longer configured; it cannot be checked.`,
+          ),
+        );
+      }
+      const found = leg.idempotent
+        ? await this.repeat(leg, request)
+        : await this.lookUp(leg, request, attempt);
+      if (found !== undefined) {
+        await this.record(request, owner, found, leg);
+        return { ...found, duplicate: true, details: { ...found.details, resolved: true } };
+      }
+      await this.quietly('mark refused', () =>
+        this.ledger.markRefused(request.dedupKey, owner, attempt.id, this.signal(request)),
+      );
+    }
+    return undefined;
+  }
+
+  /** The same attempt again: the platform's token makes it return the earlier launch, if any. */
+  private async repeat(leg: LaunchLeg, request: LaunchRequest): Promise<LaunchResult | undefined> {
+    const outcome = await attemptSafely(leg, request);
+    if (outcome.kind === 'accepted') return outcome.result;
+    if (outcome.kind === 'refused') return undefined;
+    throw new KeepClaim(this.asUnavailable(outcome.error));
+  }
+
+  /** A listing is evidence only once the attempt is older than the listing's lag. */
+  private async lookUp(
+    leg: LaunchLeg,
+    request: LaunchRequest,
+    attempt: LedgerAttempt,
+  ): Promise<LaunchResult | undefined> {
+    const wait = attempt.at + leg.settleMs - this.now();
+    if (wait > 0) {
+      throw new KeepClaim(
+        this.unavailable(
+          `An earlier start on ${leg.name} may have succeeded; it can be checked in ${Math.ceil(wait / 1000)} s. Retry with the same Idempotency-Key.`,
+          Math.ceil(wait / 1000),
+        ),
+      );
+    }
+    if (leg.find === undefined) {
+      throw new KeepClaim(this.unavailable(`${leg.name} cannot look up earlier launches.`));
+    }
+    try {
+      return await leg.find(request, this.signal(request, request.deadline - this.now()));
+    } catch (error) {
+      throw new KeepClaim(
+        this.unavailable(
+          `Could not check whether an earlier start on ${leg.name} succeeded (${nameOf(error)}). Retry with the same Idempotency-Key.`,
+        ),
+      );
+    }
+  }
+
+  private async launchFresh(
+    request: LaunchRequest,
+    owner: string,
+    attemptsSoFar: number,
+  ): Promise<LaunchResult> {
+    const failures: { leg: string; error: Error }[] = [];
+    for (const [index, leg] of this.legs.entries()) {
+      const left = request.deadline - this.now();
+      const isLast = index === this.legs.length - 1;
+      // Whole milliseconds: the deadline ends up in AbortSignal.timeout, which rejects fractions.
+      const deadline = isLast ? request.deadline : this.now() + Math.floor(left / (this.legs.length - index));
+      const attempt: LedgerAttempt = {
+        id: String(attemptsSoFar + index + 1),
+        leg: leg.name,
+        state: 'pending',
+        at: this.now(),
+      };
+      // Written before the call goes out: whoever holds the key next knows what may have started.
+      const written = await this.ledger.addAttempt(request.dedupKey, owner, attempt, this.signal(request));
+      if (!written) throw new KeepClaim(this.unavailable('The claim on this key was taken over.'));
+      const outcome = await attemptSafely(leg, { ...request, deadline });
+      if (outcome.kind === 'accepted') {
+        await this.record(request, owner, outcome.result, leg);
+        return this.withLeg(outcome.result, leg, index);
+      }
+      if (outcome.kind === 'ambiguous') {
+        this.options.logger.warn('launch may have started; keeping the key claimed', {
+          leg: leg.name,
+          reason: outcome.error.message.slice(0, 300),
+        });
+        const settle = leg.idempotent ? undefined : Math.max(1, Math.ceil(leg.settleMs / 1000));
+        throw new KeepClaim(this.asUnavailable(outcome.error, settle));
+      }
+      failures.push({ leg: leg.name, error: outcome.error });
+      await this.quietly('mark refused', () =>
+        this.ledger.markRefused(request.dedupKey, owner, attempt.id, this.signal(request)),
+      );
+      const next = this.legs[index + 1];
+      if (next !== undefined) {
+        this.options.logger.warn('launch target refused; trying the next one', {
+          leg: leg.name,
+          next: next.name,
+          reason: outcome.error.message.slice(0, 300),
+        });
+      }
+    }
+    throw this.summarise(failures);
+  }
+
+  /** The launch happened: record it. A failed write must not turn it into a non-2xx answer. */
+  private async record(
+    request: LaunchRequest,
+    owner: string,
+    result: LaunchResult,
+    leg: LaunchLeg,
+  ): Promise<void> {
+    const index = this.legs.indexOf(leg);
+    const launch = this.withLeg(result, leg, index);
+    await this.quietly('record the launch', async () => {
+      const recorded = await this.ledger.complete(request.dedupKey, owner, launch, this.signal(request));
+      if (!recorded) this.options.logger.warn('the claim was taken over before the launch was recorded');
+    });
+  }
+
+  private withLeg(result: LaunchResult, leg: LaunchLeg, index: number): LaunchResult {
+    return { ...result, details: { ...result.details, target: leg.name, failedOver: index > 0 } };
+  }
+
+  private requireSameTask(record: LedgerRecord, request: LaunchRequest): void {
+    if (record.taskId !== '' && record.taskId !== request.taskId) {
+      this.options.logger.warn('Idempotency-Key reused for another task', {
+        firstTaskId: record.taskId,
+        taskId: request.taskId,
+      });
+      throw new IdempotencyKeyReusedError();
+    }
+  }
+
+  private summarise(failures: readonly { leg: string; error: Error }[]): Error {
+    const summary = failures.map(({ leg, error }) => `${leg}: ${error.message.slice(0, 300)}`).join(' | ');
+    if (failures.length > 0 && failures.every(({ error }) => error instanceof ConfigError)) {
+      return new ConfigError(`No launch target accepted the launch. ${summary}`);
+    }
+    const retryAfter = failures
+      .map(({ error }) => (error instanceof TemporarilyUnavailableError ? error.retryAfterSeconds : 0))
+      .reduce((a, b) => Math.max(a, b), this.options.retryAfterSeconds);
+    return new TemporarilyUnavailableError(
+      `No launch target accepted the launch in time. ${summary}`,
+      retryAfter,
+      {
+        cause: failures.at(-1)?.error,
+      },
+    );
+  }
+
+  private asUnavailable(error: Error, retryAfterSeconds?: number): TemporarilyUnavailableError {
+    if (error instanceof TemporarilyUnavailableError && retryAfterSeconds === undefined) return error;
+    return new TemporarilyUnavailableError(
+      `The launch may have started but was not confirmed (${error.message.slice(0, 300)}); nothing more was launched. Retry with the same Idempotency-Key.`,
+      retryAfterSeconds ?? this.options.retryAfterSeconds,
+      { cause: error },
+    );
+  }
+
+  private unavailable(message: string, retryAfterSeconds?: number): TemporarilyUnavailableError {
+    return new TemporarilyUnavailableError(message, retryAfterSeconds ?? this.options.retryAfterSeconds);
+  }
+
+  /** A ledger call's signal: its own limit, never past the request's deadline. */
+  private signal(request: LaunchRequest, limitMs = this.options.ledgerCallMs ?? 2_000): AbortSignal {
+    const left = request.deadline - this.now();
+    return AbortSignal.timeout(Math.max(1, Math.floor(Math.min(limitMs, left))));
+  }
+
+  private async quietly(what: string, call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      // The record stays conservative (claimed, attempt pending); the next delivery resolves it.
+      this.options.logger.warn(`launch ledger: could not ${what}`, { cause: nameOf(error) });
+    }
+  }
+}
+
+/** A leg that throws (a bug) is treated as one that may have launched: the claim is kept. */
+async function attemptSafely(leg: LaunchLeg, request: LaunchRequest): Promise<AttemptOutcome> {
+  try {
+    return await leg.attempt(request);
+  } catch (error) {
+    return ambiguous(errorOf(error));
+  }
+}
+
+function nameOf(error: unknown): string {
+  return (error as { name?: string } | undefined)?.name ?? 'error';
+}
