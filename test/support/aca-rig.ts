@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
+import { ClientSecretCredential } from '@azure/identity';
 import type { DispatcherOverrides, RequestHandler } from '../../lambda/dispatch/create-dispatcher.js';
 import { AzureStandIn, type AzureStandInOptions } from './azure-stand-in.js';
 import { Harness } from './harness.js';
@@ -30,6 +32,36 @@ export const JOB_TEMPLATE = {
   ],
 };
 
+/** An Azure stand-in with the rig's tenant, client, subscription and job, for tests without the dispatcher. */
+export function azureStandIn(options: Partial<AzureStandInOptions> = {}): AzureStandIn {
+  return new AzureStandIn({
+    tenantId: TENANT_ID,
+    clientId: CLIENT_ID,
+    subscriptionId: SUBSCRIPTION_ID,
+    resourceGroup: 'rg-agents',
+    jobName: 'scalr-agent',
+    jobTemplate: JOB_TEMPLATE,
+    ...options,
+  });
+}
+
+/**
+ * The real `@azure/arm-appcontainers` client against a started stand-in (`endpoint`), signed in with
+ * CLIENT_SECRET (create the stand-in with `clientSecret: CLIENT_SECRET`). SDK retries are off, as in
+ * the dispatcher, unless `maxRetries` says otherwise.
+ */
+export function armClient(endpoint: string, maxRetries = 0): ContainerAppsAPIClient {
+  const credential = new ClientSecretCredential(TENANT_ID, CLIENT_ID, CLIENT_SECRET, {
+    authorityHost: endpoint,
+    disableInstanceDiscovery: true,
+  });
+  return new ContainerAppsAPIClient(credential, SUBSCRIPTION_ID, {
+    endpoint,
+    credentials: { scopes: [`${endpoint}/.default`] },
+    retryOptions: { maxRetries },
+  });
+}
+
 export function acaEnv(endpoint: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     LAUNCH_TARGET: 'aca',
@@ -58,15 +90,7 @@ export class AcaRig {
   private saved: Record<string, string | undefined> = {};
 
   constructor(options: Partial<AzureStandInOptions> = {}) {
-    this.azure = new AzureStandIn({
-      tenantId: TENANT_ID,
-      clientId: CLIENT_ID,
-      subscriptionId: SUBSCRIPTION_ID,
-      resourceGroup: 'rg-agents',
-      jobName: 'scalr-agent',
-      jobTemplate: JOB_TEMPLATE,
-      ...options,
-    });
+    this.azure = azureStandIn(options);
   }
 
   async start(env: Record<string, string> = {}, overrides: DispatcherOverrides = {}): Promise<this> {

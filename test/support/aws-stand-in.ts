@@ -6,11 +6,17 @@ import type { AddressInfo } from 'node:net';
 export type Fault =
   | { kind: 'error'; status: number; type: string; message?: string }
   | { kind: 'capacity' }
-  /** Launches the task, then answers only after `ms` — a response lost to a client timeout. */
+  /** Does the call's work (launches the task), then answers only after `ms`: an answer lost to a client timeout. */
   | { kind: 'slow'; ms: number }
+  /**
+   * Never answers: the request stays open until the client aborts it or the stand-in stops.
+   * With `work: true` the call's work is done first (a RunTask launches its task); by default nothing is done.
+   */
+  | { kind: 'hang'; work?: boolean }
+  /** Cuts the connection without doing anything. */
   | { kind: 'drop' };
 
-export type Operation = 'RunTask' | 'ListTasks' | 'GetSecretValue';
+export type Operation = 'RunTask' | 'ListTasks' | 'DescribeTasks' | 'GetSecretValue';
 
 export const faults = {
   throttle: (): Fault => ({
@@ -45,14 +51,26 @@ export const faults = {
   }),
   capacity: (): Fault => ({ kind: 'capacity' }),
   slow: (ms: number): Fault => ({ kind: 'slow', ms }),
+  /** Same as `slow`: the work is done, the answer comes `ms` later (after the client gave up). */
+  lost: (ms: number): Fault => ({ kind: 'slow', ms }),
+  /** Never answered; `work: true` does the call's work first (the task starts, nobody hears of it). */
+  hang: (work = false): Fault => ({ kind: 'hang', work }),
+  drop: (): Fault => ({ kind: 'drop' }),
 };
 
 export interface LaunchedTask {
   readonly taskArn: string;
+  /** Cluster name from the RunTask input (an ARN is reduced to its name); 'default' when absent. */
+  readonly cluster: string;
   readonly clientToken?: string;
   readonly startedBy?: string;
   readonly capacityProvider?: string;
   readonly input: Record<string, unknown>;
+  /** When RunTask created it (epoch ms). */
+  readonly createdAt: number;
+  /** When it was stopped through `stopTask`/`stopAll` (epoch ms); `taskRunMs` stops it without setting this. */
+  stoppedAt?: number;
+  stoppedReason?: string;
 }
 
 export interface StandInOptions {
@@ -60,18 +78,55 @@ export interface StandInOptions {
   faultFor?: (operation: Operation, n: number, input: Record<string, unknown>) => Fault | undefined;
   /** Fargate's launch token bucket: burst size and refill per second (per capacity provider). */
   launchBucket?: { burst: number; refillPerSecond: number };
+  /**
+   * Eventual consistency: a task is invisible to ListTasks until this many ms after RunTask created
+   * it (and to DescribeTasks too, with `describeLags`). Default 0.
+   */
+  listLagMs?: number;
+  /** DescribeTasks lags like ListTasks: a task younger than `listLagMs` is a `MISSING` failure. Default false. */
+  describeLags?: boolean;
+  /** Caps ListTasks pages below `maxResults` (ECS: default and maximum 100), forcing `nextToken` paging. */
+  listPageSize?: number;
+  /** A task's desired (and last) status becomes STOPPED this many ms after it was created. Default: never. */
+  taskRunMs?: number;
+  /** Stopped tasks stay visible (ListTasks STOPPED, DescribeTasks) this long after stopping; ECS: about an hour. Default: forever. */
+  stoppedVisibleMs?: number;
+}
+
+type Answer = { status: number; body: unknown };
+
+const DEFAULT_CLUSTER = 'default';
+const ACCOUNT_PREFIX = 'arn:aws:ecs:us-east-1:123456789012';
+
+function clusterName(value: unknown): string {
+  if (typeof value !== 'string' || value === '') return DEFAULT_CLUSTER;
+  return value.startsWith('arn:') ? value.slice(value.indexOf(':cluster/') + ':cluster/'.length) : value;
+}
+
+function invalid(message: string): Answer {
+  return { status: 400, body: { __type: 'InvalidParameterException', message } };
 }
 
 /**
  * A local HTTP stand-in for ECS and Secrets Manager (AWS JSON 1.1 protocol). The real SDK clients
  * talk to it through AWS_ENDPOINT_URL_*, so serialization, retries and error parsing are real.
- * It keeps RunTask's clientToken semantics: same token + same parameters returns the original task,
- * same token + other parameters is a ConflictException.
+ * It keeps RunTask's clientToken semantics (scoped to the cluster): same token + same parameters
+ * returns the original task, same token + other parameters is a ConflictException naming the
+ * original task in `resourceIds`.
+ *
+ * By default it is a kind ECS: every task is listed the moment it starts, runs forever and fits on
+ * one page. The options (or `AwsStandIn.badDay()`) make it behave like ECS on a bad day: listings
+ * lag behind RunTask, page, and lose tasks that stopped.
  */
 export class AwsStandIn {
   readonly tasks: LaunchedTask[] = [];
   readonly secrets = new Map<string, string>();
-  readonly calls: Record<Operation, number> = { RunTask: 0, ListTasks: 0, GetSecretValue: 0 };
+  readonly calls: Record<Operation, number> = {
+    RunTask: 0,
+    ListTasks: 0,
+    DescribeTasks: 0,
+    GetSecretValue: 0,
+  };
   faultFor: StandInOptions['faultFor'];
   private readonly byToken = new Map<string, { fingerprint: string; task: LaunchedTask }>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -82,12 +137,23 @@ export class AwsStandIn {
     this.faultFor = options.faultFor;
   }
 
+  /**
+   * ECS on a bad day: tasks show up in ListTasks/DescribeTasks 300 ms after RunTask
+   * (`listLagMs`, `describeLags`), ListTasks pages one task at a time (`listPageSize: 1`) and every
+   * task stops 2 s after it started (`taskRunMs`), leaving the default (RUNNING) listing.
+   * `overrides` win over the preset.
+   */
+  static badDay(overrides: StandInOptions = {}): StandInOptions {
+    return { listLagMs: 300, describeLags: true, listPageSize: 1, taskRunMs: 2_000, ...overrides };
+  }
+
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.route(req, res));
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Stops the server; calls left hanging are cut. */
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -109,6 +175,46 @@ export class AwsStandIn {
     return this.tasks.filter((task) => task.startedBy === startedBy);
   }
 
+  /** Stops one task (desired and last status STOPPED); false when the ARN is unknown. */
+  stopTask(taskArn: string, reason = 'Task stopped by user'): boolean {
+    const task = this.tasks.find((t) => t.taskArn === taskArn);
+    if (task === undefined) return false;
+    if (!this.isStopped(task, Date.now())) {
+      task.stoppedAt = Date.now();
+      task.stoppedReason = reason;
+    }
+    return true;
+  }
+
+  /** Stops every task still running. */
+  stopAll(reason = 'Task stopped by user'): void {
+    for (const task of this.tasks) this.stopTask(task.taskArn, reason);
+  }
+
+  /** RUNNING or STOPPED, as ECS would report the task's desired status now. */
+  desiredStatusOf(task: LaunchedTask, now = Date.now()): 'RUNNING' | 'STOPPED' {
+    return this.isStopped(task, now) ? 'STOPPED' : 'RUNNING';
+  }
+
+  private stoppedAtOf(task: LaunchedTask): number | undefined {
+    const timed = this.options.taskRunMs === undefined ? undefined : task.createdAt + this.options.taskRunMs;
+    if (task.stoppedAt === undefined) return timed;
+    return timed === undefined ? task.stoppedAt : Math.min(timed, task.stoppedAt);
+  }
+
+  private isStopped(task: LaunchedTask, now: number): boolean {
+    const at = this.stoppedAtOf(task);
+    return at !== undefined && at <= now;
+  }
+
+  /** Whether a read path (ListTasks, or DescribeTasks with `describeLags`) can see the task yet / still. */
+  private visible(task: LaunchedTask, now: number, lags: boolean): boolean {
+    if (lags && now - task.createdAt < (this.options.listLagMs ?? 0)) return false;
+    const stoppedAt = this.stoppedAtOf(task);
+    const keep = this.options.stoppedVisibleMs;
+    return stoppedAt === undefined || keep === undefined || now - stoppedAt < keep;
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -121,23 +227,35 @@ export class AwsStandIn {
     if (fault?.kind === 'error')
       return this.send(res, fault.status, { __type: fault.type, message: fault.message });
     if (fault?.kind === 'drop') return void res.socket?.destroy();
+    if (fault?.kind === 'hang' && !fault.work) return;
 
-    const answer =
-      operation === 'RunTask'
-        ? this.runTask(input, fault?.kind === 'capacity')
-        : operation === 'ListTasks'
-          ? this.listTasks(input)
-          : this.getSecretValue(input);
+    const answer = this.serve(operation, input, fault?.kind === 'capacity');
+    if (fault?.kind === 'hang') return;
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (!res.destroyed) this.send(res, answer.status, answer.body);
   }
 
-  private runTask(input: Record<string, unknown>, noCapacity: boolean): { status: number; body: unknown } {
+  private serve(operation: Operation, input: Record<string, unknown>, noCapacity: boolean): Answer {
+    switch (operation) {
+      case 'RunTask':
+        return this.runTask(input, noCapacity);
+      case 'ListTasks':
+        return this.listTasks(input);
+      case 'DescribeTasks':
+        return this.describeTasks(input);
+      default:
+        return this.getSecretValue(input);
+    }
+  }
+
+  private runTask(input: Record<string, unknown>, noCapacity: boolean): Answer {
     const token = input.clientToken as string | undefined;
+    const cluster = clusterName(input.cluster);
     const fingerprint = createHash('sha256')
       .update(JSON.stringify({ ...input, clientToken: undefined }))
       .digest('hex');
-    const known = token === undefined ? undefined : this.byToken.get(token);
+    const tokenKey = token === undefined ? undefined : `${cluster}\u0000${token}`;
+    const known = tokenKey === undefined ? undefined : this.byToken.get(tokenKey);
     if (known !== undefined) {
       if (known.fingerprint !== fingerprint) {
         return {
@@ -149,7 +267,7 @@ export class AwsStandIn {
           },
         };
       }
-      return { status: 200, body: { tasks: [this.describe(known.task)], failures: [] } };
+      return { status: 200, body: { tasks: [this.describe(known.task, false, Date.now())], failures: [] } };
     }
     const provider = (input.capacityProviderStrategy as { capacityProvider?: string }[] | undefined)?.[0]
       ?.capacityProvider;
@@ -166,15 +284,17 @@ export class AwsStandIn {
       return { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
     }
     const task: LaunchedTask = {
-      taskArn: `arn:aws:ecs:us-east-1:123456789012:task/agents/${(++this.seq).toString(16).padStart(32, '0')}`,
+      taskArn: `${ACCOUNT_PREFIX}:task/${cluster}/${(++this.seq).toString(16).padStart(32, '0')}`,
+      cluster,
       clientToken: token,
       startedBy: input.startedBy as string | undefined,
       capacityProvider: provider,
       input,
+      createdAt: Date.now(),
     };
     this.tasks.push(task);
-    if (token !== undefined) this.byToken.set(token, { fingerprint, task });
-    return { status: 200, body: { tasks: [this.describe(task)], failures: [] } };
+    if (tokenKey !== undefined) this.byToken.set(tokenKey, { fingerprint, task });
+    return { status: 200, body: { tasks: [this.describe(task, false)], failures: [] } };
   }
 
   private takeLaunchToken(provider: string): boolean {
@@ -190,14 +310,71 @@ export class AwsStandIn {
     return true;
   }
 
-  private listTasks(input: Record<string, unknown>): { status: number; body: unknown } {
-    const taskArns = this.tasks
-      .filter((task) => task.startedBy === input.startedBy)
-      .map((task) => task.taskArn);
-    return { status: 200, body: { taskArns } };
+  /**
+   * ECS ListTasks: `cluster`, `startedBy` and `desiredStatus` (RUNNING by default; STOPPED lists only
+   * stopped tasks; PENDING lists nothing, as in ECS) filter; pages of `maxResults` (1–100, default
+   * 100, capped by `listPageSize`) in creation order, continued by an opaque `nextToken`.
+   */
+  private listTasks(input: Record<string, unknown>): Answer {
+    const desired = (input.desiredStatus as string | undefined) ?? 'RUNNING';
+    if (!['RUNNING', 'PENDING', 'STOPPED'].includes(desired)) return invalid(`desiredStatus ${desired}`);
+    const maxResults = (input.maxResults as number | undefined) ?? 100;
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100)
+      return invalid('maxResults must be between 1 and 100.');
+    let after = -1;
+    if (input.nextToken !== undefined) {
+      try {
+        after = (
+          JSON.parse(Buffer.from(String(input.nextToken), 'base64url').toString('utf8')) as { i: number }
+        ).i;
+      } catch {
+        return invalid('Invalid nextToken.');
+      }
+      if (!Number.isInteger(after)) return invalid('Invalid nextToken.');
+    }
+    const cluster = clusterName(input.cluster);
+    const startedBy = input.startedBy as string | undefined;
+    const now = Date.now();
+    const size = Math.min(maxResults, this.options.listPageSize ?? 100);
+    const page: string[] = [];
+    let last = after;
+    for (let i = after + 1; i < this.tasks.length; i++) {
+      const task = this.tasks[i] as LaunchedTask;
+      if (task.cluster !== cluster || (startedBy !== undefined && task.startedBy !== startedBy)) continue;
+      if (!this.visible(task, now, true) || this.desiredStatusOf(task, now) !== desired) continue;
+      if (page.length === size) {
+        const nextToken = Buffer.from(JSON.stringify({ i: last })).toString('base64url');
+        return { status: 200, body: { taskArns: page, nextToken } };
+      }
+      page.push(task.taskArn);
+      last = i;
+    }
+    return { status: 200, body: { taskArns: page } };
   }
 
-  private getSecretValue(input: Record<string, unknown>): { status: number; body: unknown } {
+  /** ECS DescribeTasks: the named tasks (ARNs or IDs) of the cluster; unknown ones are `MISSING` failures. */
+  private describeTasks(input: Record<string, unknown>): Answer {
+    const wanted = input.tasks;
+    if (!Array.isArray(wanted) || wanted.length === 0) return invalid('Tasks cannot be empty.');
+    if (wanted.length > 100) return invalid('Tasks cannot have more than 100 elements.');
+    const cluster = clusterName(input.cluster);
+    const withTags = Array.isArray(input.include) && input.include.includes('TAGS');
+    const now = Date.now();
+    const lags = this.options.describeLags === true;
+    const tasks: Record<string, unknown>[] = [];
+    const failures: { arn: string; reason: string }[] = [];
+    for (const ref of wanted.map(String)) {
+      const task = this.tasks.find(
+        (t) => t.cluster === cluster && (t.taskArn === ref || t.taskArn.endsWith(`/${ref}`)),
+      );
+      if (task === undefined || !this.visible(task, now, lags))
+        failures.push({ arn: ref, reason: 'MISSING' });
+      else tasks.push(this.describe(task, withTags, now));
+    }
+    return { status: 200, body: { tasks, failures } };
+  }
+
+  private getSecretValue(input: Record<string, unknown>): Answer {
     const id = String(input.SecretId);
     const value = this.secrets.get(id);
     if (value === undefined) {
@@ -215,12 +392,31 @@ export class AwsStandIn {
     };
   }
 
-  private describe(task: LaunchedTask): Record<string, unknown> {
+  /** A task as ECS describes it; RunTask answers with `describe(task, false)` of a fresh task (PROVISIONING). */
+  private describe(task: LaunchedTask, withTags: boolean, now?: number): Record<string, unknown> {
+    const stopped = now !== undefined && this.isStopped(task, now);
+    const stoppedAt = this.stoppedAtOf(task);
+    const tags = task.input.tags as { key?: string; value?: string }[] | undefined;
     return {
       taskArn: task.taskArn,
-      lastStatus: 'PROVISIONING',
-      createdAt: Date.now() / 1000,
+      clusterArn: `${ACCOUNT_PREFIX}:cluster/${task.cluster}`,
+      taskDefinitionArn: task.input.taskDefinition,
+      lastStatus: now === undefined ? 'PROVISIONING' : stopped ? 'STOPPED' : 'RUNNING',
+      desiredStatus: stopped ? 'STOPPED' : 'RUNNING',
+      launchType: task.capacityProvider === undefined ? 'FARGATE' : undefined,
+      capacityProviderName: task.capacityProvider,
       startedBy: task.startedBy,
+      group: task.input.group,
+      createdAt: task.createdAt / 1000,
+      overrides: task.input.overrides ?? { containerOverrides: [] },
+      ...(stopped && stoppedAt !== undefined
+        ? {
+            stoppedAt: stoppedAt / 1000,
+            stopCode: task.stoppedAt === undefined ? 'EssentialContainerExited' : 'UserInitiated',
+            stoppedReason: task.stoppedReason ?? 'Essential container in task exited',
+          }
+        : {}),
+      ...(withTags ? { tags: tags ?? [] } : {}),
     };
   }
 

@@ -12,11 +12,23 @@ export type AzureFault =
   /** Starts the execution, then cuts the connection: a start whose answer is lost. */
   | { kind: 'start-then-drop' }
   /** Serves the call normally after a pause: a launch still in flight. */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /**
+   * StartJob only (ignored elsewhere): creates the execution, then answers `status` (500 by default),
+   * with a Retry-After header when `retryAfter` is set. Work done, the answer says it failed.
+   */
+  | { kind: 'start-then-5xx'; status?: 500 | 502 | 503 | 504; retryAfter?: string }
+  /**
+   * Never answers: the request stays open until the client aborts it or the stand-in stops.
+   * On StartJob, `work: true` creates the execution first; by default nothing is done.
+   */
+  | { kind: 'hang'; work?: boolean };
 
 export interface Execution {
   readonly name: string;
   readonly id: string;
+  /** When the start created it (epoch ms); absent (pushed by a test) counts as long ago. */
+  readonly startedAt?: number;
   readonly template: {
     containers?: { name?: string; env?: { name?: string; value?: string; secretRef?: string }[] }[];
   };
@@ -38,7 +50,17 @@ export interface AzureStandInOptions {
   /** How a successful start is answered: 200 with the execution, or 202 with Location. */
   startMode?: '200' | '202-with-body' | '202-no-body';
   faultFor?: (operation: AzureOperation, n: number) => AzureFault | undefined;
+  /**
+   * ListExecutions pages this many executions at a time (newest first), with an absolute `nextLink`
+   * back to the stand-in (`api-version` and `$skiptoken`). Default: everything on one page.
+   */
+  listPageSize?: number;
+  /** Read lag: an execution appears in ListExecutions only this many ms after its start. Default 0. */
+  listLagMs?: number;
 }
+
+/** The knobs `AzureStandIn.badDay()` sets; everything else keeps its default. */
+export type AzureBadDayOptions = Partial<AzureStandInOptions>;
 
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
@@ -70,6 +92,15 @@ export class AzureStandIn {
   private base = '';
 
   constructor(readonly options: AzureStandInOptions) {}
+
+  /**
+   * ARM on a bad day: the executions list pages one execution at a time (`listPageSize: 1`) and an
+   * execution shows up in it only 300 ms after its start (`listLagMs`). `overrides` win; the result
+   * is meant for `new AcaRig(AzureStandIn.badDay())` or spreading into the constructor's options.
+   */
+  static badDay(overrides: AzureBadDayOptions = {}): AzureBadDayOptions {
+    return { listPageSize: 1, listLagMs: 300, ...overrides };
+  }
 
   async start(): Promise<string> {
     const key = process.env.TEST_TLS_KEY;
@@ -119,7 +150,7 @@ export class AzureStandIn {
     if (req.method === 'GET' && path === `/${this.options.tenantId}/v2.0/.well-known/openid-configuration`) {
       return this.json(res, 200, this.openIdConfiguration());
     }
-    if (path.startsWith('/subscriptions/')) return this.arm(req, res, path, body);
+    if (path.startsWith('/subscriptions/')) return this.arm(req, res, url, body);
     this.unknownPaths.push(`${req.method} ${path}`);
     return this.json(res, 404, { error: { code: 'NotFound', message: `no route ${path}` } });
   }
@@ -139,6 +170,7 @@ export class AzureStandIn {
   private sts(res: ServerResponse, form: URLSearchParams): void {
     const n = ++this.calls.GetWebIdentityToken;
     const fault = this.options.faultFor?.('GetWebIdentityToken', n);
+    if (fault?.kind === 'hang') return;
     if (fault?.kind === 'status') {
       res.writeHead(fault.status, { 'content-type': 'text/xml' });
       res.end(
@@ -168,6 +200,7 @@ export class AzureStandIn {
   private token(res: ServerResponse, form: URLSearchParams): undefined {
     const n = ++this.calls.Token;
     const fault = this.options.faultFor?.('Token', n);
+    if (fault?.kind === 'hang') return;
     const refuse = (code: string, description: string) =>
       this.json(res, 401, { error: code, error_description: description, error_codes: [700213] });
     if (fault?.kind === 'status') {
@@ -203,12 +236,8 @@ export class AzureStandIn {
     });
   }
 
-  private async arm(
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-    body: string,
-  ): Promise<undefined> {
+  private async arm(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<undefined> {
+    const path = url.pathname;
     const operation: AzureOperation | undefined =
       req.method === 'GET' && path === this.jobPath
         ? 'GetJob'
@@ -232,6 +261,7 @@ export class AzureStandIn {
       });
     }
     const fault = this.options.faultFor?.(operation, n);
+    if (fault?.kind === 'hang' && !(operation === 'StartJob' && fault.work)) return;
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'status') {
       const headers: Record<string, string> =
@@ -251,23 +281,36 @@ export class AzureStandIn {
         properties: { configuration: { triggerType: 'Manual' }, template: this.options.jobTemplate },
       });
     }
-    if (operation === 'ListExecutions') {
-      return this.json(res, 200, {
-        value: [...this.executions]
-          .reverse()
-          .map((e) => ({ id: e.id, name: e.name, properties: { template: e.template } })),
-      });
-    }
+    if (operation === 'ListExecutions') return this.listExecutions(res, url);
     const name = `${this.options.jobName}-${randomBytes(4).toString('hex')}`;
     const execution: Execution = {
       name,
       id: `${this.jobPath}/executions/${name}`,
+      startedAt: Date.now(),
       template: body === '' ? {} : (JSON.parse(body) as Execution['template']),
     };
     this.executions.push(execution);
     if (fault?.kind === 'start-then-drop') {
       res.socket?.destroy();
       return;
+    }
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'start-then-5xx') {
+      const status = fault.status ?? 500;
+      const headers: Record<string, string> =
+        fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter };
+      const code = {
+        500: 'InternalServerError',
+        502: 'BadGateway',
+        503: 'ServiceUnavailable',
+        504: 'GatewayTimeout',
+      }[status];
+      return this.json(
+        res,
+        status,
+        { error: { code, message: 'The request failed; please retry.' } },
+        headers,
+      );
     }
     const mode = this.options.startMode ?? '200';
     if (mode === '200') return this.json(res, 200, { name: execution.name, id: execution.id });
@@ -278,6 +321,57 @@ export class AzureStandIn {
     res.writeHead(202, headers);
     res.end();
     return;
+  }
+
+  /**
+   * GET .../executions: newest first, executions younger than `listLagMs` left out, pages of
+   * `listPageSize` continued by an absolute `nextLink` whose `$skiptoken` is the creation index of the
+   * last execution served (so executions started meanwhile do not shift later pages).
+   */
+  private listExecutions(res: ServerResponse, url: URL): undefined {
+    const apiVersion = url.searchParams.get('api-version');
+    if (apiVersion === null) {
+      return this.json(res, 400, {
+        error: {
+          code: 'MissingApiVersionParameter',
+          message: 'The api-version query parameter (?api-version=) is required for all requests.',
+        },
+      });
+    }
+    const skip = url.searchParams.get('$skiptoken');
+    const before = skip === null ? this.executions.length : Number(skip);
+    if (!Number.isInteger(before) || before < 0) {
+      return this.json(res, 400, {
+        error: { code: 'InvalidSkipToken', message: `Invalid $skiptoken ${skip}` },
+      });
+    }
+    const now = Date.now();
+    const lag = this.options.listLagMs ?? 0;
+    const size = this.options.listPageSize ?? Number.POSITIVE_INFINITY;
+    const value: Record<string, unknown>[] = [];
+    let last = before;
+    for (let i = Math.min(before, this.executions.length) - 1; i >= 0; i--) {
+      const e = this.executions[i] as Execution;
+      if (now - (e.startedAt ?? 0) < lag) continue;
+      if (value.length >= size) {
+        const next = new URL(`${this.base}${this.jobPath}/executions`);
+        next.searchParams.set('api-version', apiVersion);
+        next.searchParams.set('$skiptoken', String(last));
+        return this.json(res, 200, { value, nextLink: next.toString() });
+      }
+      value.push({
+        id: e.id,
+        name: e.name,
+        type: 'Microsoft.App/jobs/executions',
+        properties: {
+          status: 'Running',
+          startTime: new Date(e.startedAt ?? 0).toISOString(),
+          template: e.template,
+        },
+      });
+      last = i;
+    }
+    return this.json(res, 200, { value });
   }
 
   private json(

@@ -64,17 +64,38 @@ export class ArmJobApi implements AcaJobApi {
   }
 
   async findExecution(dedupKey: string, signal: AbortSignal): Promise<StartedExecution | undefined> {
-    // The first page holds the most recent executions, which is where a lost start would be.
+    // ARM lists newest first, so a lost start is usually on the first page; but a busy job (or a
+    // small page size) pushes it further, so every page is read until the key turns up. The SDK
+    // passes the abort signal to the first page request only, so each page is also raced against it.
     const pages = this.client.jobsExecutions
       .list(this.resourceGroup, this.jobName, { abortSignal: signal })
       .byPage();
-    const first = await pages.next();
-    if (first.done) return undefined;
-    const match = first.value.find((execution) =>
-      execution.template?.containers?.some((container) =>
-        container.env?.some((v) => v.name === DEDUP_KEY_VARIABLE && v.value === dedupKey),
-      ),
-    );
-    return match === undefined ? undefined : { name: match.name, id: match.id, status: 200 };
+    for (;;) {
+      const page = await untilAborted(() => pages.next(), signal);
+      if (page.done) return undefined;
+      const match = page.value.find((execution) =>
+        execution.template?.containers?.some((container) =>
+          container.env?.some((v) => v.name === DEDUP_KEY_VARIABLE && v.value === dedupKey),
+        ),
+      );
+      if (match !== undefined) return { name: match.name, id: match.id, status: 200 };
+    }
   }
+}
+
+/** What `next` resolves to, or a rejection named AbortError (as the Azure SDK throws) once `signal` fires. */
+function untilAborted<T>(next: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  const aborted = () =>
+    Object.assign(new Error('The operation was aborted.', { cause: signal.reason }), { name: 'AbortError' });
+  if (signal.aborted) return Promise.reject(aborted());
+  let onAbort: (() => void) | undefined;
+  return Promise.race([
+    next(),
+    new Promise<never>((_, reject) => {
+      onAbort = () => reject(aborted());
+      signal.addEventListener('abort', onAbort, { once: true });
+    }),
+  ]).finally(() => {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  });
 }
