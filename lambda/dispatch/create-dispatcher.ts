@@ -6,6 +6,7 @@ import { errorAnswer, type HttpAnswer } from '../http/answers.js';
 import type { WebhookRequest } from '../http/request.js';
 import type { Launcher } from '../launchers/launcher.js';
 import { createLauncher } from '../launchers/registry.js';
+import type { LaunchLedger } from '../ledger/launch-ledger.js';
 import { Logger, logLevelFrom } from '../log/logger.js';
 import { SecretCache } from '../secrets/secret-cache.js';
 import { secretFetcher } from '../secrets/secrets-manager-fetcher.js';
@@ -22,6 +23,8 @@ export interface DispatcherOverrides {
   /** Replaces the launcher the configuration names (tests, local mode). */
   readonly launcher?: (config: DispatcherConfig) => Promise<Launcher>;
   readonly secretsManager?: SecretsManagerClient;
+  /** Replaces the launch ledger the configuration names: containers of one test share one. */
+  readonly ledger?: LaunchLedger;
 }
 
 /**
@@ -57,7 +60,9 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
         }),
     });
 
-  const launcher = overrides.launcher ? overrides.launcher(config) : createLauncher({ env, config, logger });
+  const launcher = overrides.launcher
+    ? overrides.launcher(config)
+    : createLauncher({ env, config, logger, ledger: overrides.ledger });
   // Reported per request; without this an invalid target would be an unhandled rejection at start-up.
   const ready = launcher.then(
     () => undefined,

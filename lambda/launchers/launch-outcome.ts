@@ -21,6 +21,8 @@ export const ambiguous = (error: Error): AttemptOutcome => ({ kind: 'ambiguous',
 export interface LaunchLeg {
   /** Stable name, recorded in the launch ledger; a re-delivery resolves an attempt by it. */
   readonly name: string;
+  /** The target it belongs to (`ecs`, `ecs:SECONDARY`, `aca`), shown in answers as `target`. */
+  readonly target: string;
   readonly platform: string;
   /**
    * True when sending the same attempt again can never start a second agent (ECS `clientToken`,

@@ -16,6 +16,7 @@ import type { Launcher, LaunchRequest } from './launcher.js';
 export function launcherLeg(launcher: Launcher, name: string): LaunchLeg {
   return {
     name,
+    target: name,
     platform: launcher.platform,
     idempotent: true,
     settleMs: 0,

@@ -204,7 +204,7 @@ export class LedgeredLauncher implements Launcher {
       );
       const next = this.legs[index + 1];
       if (next !== undefined) {
-        this.options.logger.warn('launch target refused; trying the next one', {
+        this.options.logger.warn('launch target failed; trying the next one', {
           leg: leg.name,
           next: next.name,
           reason: outcome.error.message.slice(0, 300),
@@ -230,7 +230,7 @@ export class LedgeredLauncher implements Launcher {
   }
 
   private withLeg(result: LaunchResult, leg: LaunchLeg, index: number): LaunchResult {
-    return { ...result, details: { ...result.details, target: leg.name, failedOver: index > 0 } };
+    return { ...result, details: { ...result.details, target: leg.target, failedOver: index > 0 } };
   }
 
   private requireSameTask(record: LedgerRecord, request: LaunchRequest): void {

@@ -1,6 +1,7 @@
 import type { DispatcherConfig, LaunchTarget } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
 import { ConfigError } from '../errors.js';
+import type { LaunchLedger } from '../ledger/launch-ledger.js';
 import type { Logger } from '../log/logger.js';
 import { targetEntries } from './failover/failover-targets.js';
 import type { LaunchLeg } from './launch-outcome.js';
@@ -14,6 +15,8 @@ export interface LauncherContext {
   readonly env: Env;
   readonly config: DispatcherConfig;
   readonly logger: Logger;
+  /** The launch ledger to use instead of the one the environment names (tests share one). */
+  readonly ledger?: LaunchLedger;
 }
 
 /** Builds the legs of one target; `name` is the target's name (`ecs`, `ecs:SECONDARY`, ...). */

@@ -1,6 +1,7 @@
 import type { DispatcherOverrides, RequestHandler } from '../../lambda/dispatch/create-dispatcher.js';
 import { createDispatcher } from '../../lambda/dispatch/create-dispatcher.js';
 import type { HttpAnswer } from '../../lambda/http/answers.js';
+import { MemoryLedger } from '../../lambda/ledger/memory-ledger.js';
 import { Logger } from '../../lambda/log/logger.js';
 import { AwsStandIn, type StandInOptions } from './aws-stand-in.js';
 
@@ -36,6 +37,8 @@ export interface Delivery {
 export class Harness {
   readonly logs: string[] = [];
   standIn: AwsStandIn;
+  /** The launch ledger every container of this harness shares, as they share one DynamoDB table. */
+  readonly ledger = new MemoryLedger({ ttlMs: 86_400_000 });
   dispatch!: RequestHandler;
   private saved: Record<string, string | undefined> = {};
 
@@ -53,14 +56,14 @@ export class Harness {
     this.standIn.secrets.set(WEBHOOK_SECRET_ARN, WEBHOOK_SECRET);
     this.standIn.secrets.set(AGENT_TOKEN_ARN, AGENT_TOKEN);
     const logger = new Logger((line) => this.logs.push(line), 'debug');
-    this.dispatch = createDispatcher({ ...ECS_ENV, ...env }, { logger, ...overrides });
+    this.dispatch = createDispatcher({ ...ECS_ENV, ...env }, { logger, ledger: this.ledger, ...overrides });
     return this;
   }
 
   /** Another dispatcher on the same stand-in: a second Lambda container with its own memory. */
   another(env: Record<string, string> = {}, overrides: DispatcherOverrides = {}): RequestHandler {
     const logger = new Logger((line) => this.logs.push(line), 'debug');
-    return createDispatcher({ ...ECS_ENV, ...env }, { logger, ...overrides });
+    return createDispatcher({ ...ECS_ENV, ...env }, { logger, ledger: this.ledger, ...overrides });
   }
 
   async stop(): Promise<void> {

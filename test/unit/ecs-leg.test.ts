@@ -46,7 +46,7 @@ function launcher(overrides: Partial<EcsConfig> = {}) {
     new EcsLeg(
       client(),
       { ...config, ...overrides },
-      { ...shared, name: `ecs/${provider}`, provider, failFastOnCapacity: false },
+      { ...shared, target: 'ecs', name: `ecs/${provider}`, provider, failFastOnCapacity: false },
     ),
   );
 }
@@ -58,12 +58,14 @@ function spotThenOnDemand(ledger = new MemoryLedger({ ttlMs: 60_000 })) {
     [
       new EcsLeg(client(), ecsConfig, {
         ...shared,
+        target: 'ecs',
         name: 'ecs/FARGATE_SPOT',
         provider: 'FARGATE_SPOT',
         failFastOnCapacity: true,
       }),
       new EcsLeg(client(), ecsConfig, {
         ...shared,
+        target: 'ecs',
         name: 'ecs/FARGATE',
         provider: 'FARGATE',
         tokenLeg: 'FARGATE',
@@ -169,6 +171,7 @@ describe('EcsLeg', () => {
       .rejects(error('ThrottlingException'));
     const leg = new EcsLeg(client(), config, {
       ...shared,
+      target: 'ecs',
       name: 'ecs/FARGATE',
       provider: 'FARGATE',
       failFastOnCapacity: false,
@@ -186,6 +189,7 @@ describe('EcsLeg', () => {
       .resolves(capacityFailure);
     const leg = new EcsLeg(client(), config, {
       ...shared,
+      target: 'ecs',
       name: 'ecs/FARGATE_SPOT',
       provider: 'FARGATE_SPOT',
       failFastOnCapacity: true,
@@ -208,7 +212,7 @@ describe('EcsLeg', () => {
 
       expect(result).toMatchObject({
         launchId: TASK,
-        details: { capacityProvider: 'FARGATE', target: 'ecs/FARGATE' },
+        details: { capacityProvider: 'FARGATE', target: 'ecs' },
       });
       const tokens = ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input.clientToken);
       expect(tokens).toEqual(['atask-1', clientTokenFor('atask-1', 'FARGATE')]);

@@ -62,6 +62,7 @@ export class AcaLeg implements LaunchLeg {
   readonly platform = 'aca';
   readonly idempotent = false;
   readonly name: string;
+  readonly target: string;
   readonly settleMs: number;
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -73,6 +74,7 @@ export class AcaLeg implements LaunchLeg {
     private readonly options: AcaLegOptions & { name?: string },
   ) {
     this.name = options.name ?? 'aca';
+    this.target = this.name;
     this.settleMs = config.listSettleSeconds * 1000;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.sleep = options.sleep ?? realSleep;

@@ -33,6 +33,7 @@ export function createEcsLegs({ env, config }: LauncherContext, target: string):
     return [
       new EcsLeg(client, ecsConfig, {
         ...shared,
+        target,
         name: `${target}/${provider}`,
         provider,
         failFastOnCapacity: false,
@@ -42,12 +43,14 @@ export function createEcsLegs({ env, config }: LauncherContext, target: string):
   return [
     new EcsLeg(client, ecsConfig, {
       ...shared,
+      target,
       name: `${target}/FARGATE_SPOT`,
       provider: 'FARGATE_SPOT',
       failFastOnCapacity: true,
     }),
     new EcsLeg(client, ecsConfig, {
       ...shared,
+      target,
       name: `${target}/FARGATE`,
       provider: 'FARGATE',
       tokenLeg: 'FARGATE',

@@ -24,6 +24,8 @@ import { type FargateProvider, runTaskInput } from './run-task-input.js';
 export interface EcsLegOptions {
   /** Leg name in the ledger and in answers: `ecs/FARGATE_SPOT`, `ecs:SECONDARY/FARGATE`, ... */
   readonly name: string;
+  /** The target the leg belongs to: `ecs`, `ecs:SECONDARY`. */
+  readonly target: string;
   readonly provider: FargateProvider;
   /**
    * Derives this leg's clientToken from the key and this value; undefined for a target's first leg,
@@ -49,6 +51,7 @@ export class EcsLeg implements LaunchLeg {
   readonly idempotent = true;
   readonly settleMs = 0;
   readonly name: string;
+  readonly target: string;
   private readonly retry: RetryPolicy;
 
   constructor(
@@ -57,6 +60,7 @@ export class EcsLeg implements LaunchLeg {
     private readonly options: EcsLegOptions,
   ) {
     this.name = options.name;
+    this.target = options.target;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
   }
 

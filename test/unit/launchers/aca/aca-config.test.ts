@@ -5,15 +5,14 @@ import { ACA_TARGET_ENV } from '../../../support/aca-env.js';
 const BASE = ACA_TARGET_ENV;
 
 describe('loadAcaConfig', () => {
-  it('defaults to AWS federation, public Azure and a 7-day de-duplication record', () => {
+  it('defaults to AWS federation, public Azure and a 30 s settle time for execution listings', () => {
     const config = loadAcaConfig(BASE);
 
     expect(config).toMatchObject({
       auth: { mode: 'aws-federation', tenantId: BASE.AZURE_TENANT_ID, webIdentityTokenSeconds: 300 },
       authorityHost: 'https://login.microsoftonline.com',
       armEndpoint: 'https://management.azure.com',
-      dedupTtlSeconds: 604_800,
-      dedupLeaseSeconds: 60,
+      listSettleSeconds: 30,
     });
   });
 
@@ -45,8 +44,7 @@ describe('loadAcaConfig', () => {
     ['AZURE_CLIENT_ID', ''],
     ['AZURE_AUTH', 'managed-identity'],
     ['ACA_ARM_ENDPOINT', 'http://management.azure.com'],
-    ['DEDUP_TABLE_NAME', ''],
-    ['DEDUP_TTL_SECONDS', '3600'],
+    ['ACA_LIST_SETTLE_SECONDS', '0'],
   ])('names %s when it is %j', (name, value) => {
     expect(() => loadAcaConfig({ ...BASE, [name]: value })).toThrow(name);
   });
