@@ -113,26 +113,30 @@ describe('npm start with LAUNCH_TARGET=docker, against a Docker Engine API stand
     expect(docker.containers.get('scalr-agent-atask-c4')?.status).toBe('running');
   });
 
-  it('answers 500 naming the image when the pull is refused', async () => {
+  it('answers 500 naming the image and DOCKER_IMAGE when the pull is refused', async () => {
     const stand = await start({ pullable: () => false }, { DOCKER_IMAGE: 'example/missing:1.0' });
 
     const answer = await stand.post(scalrBody('atask-c5'));
 
     expect(answer.status).toBe(500);
     const body = (await answer.json()) as { error: { message: string } };
-    expect(body.error.message).toContain('Docker cannot pull example/missing:1.0: pull access denied');
+    expect(body.error.message).toContain(
+      'Docker cannot pull example/missing:1.0 (DOCKER_IMAGE): pull access denied',
+    );
+    expect(docker.calls.pull).toBe(1);
     expect(docker.containers.size).toBe(0);
   });
 
-  it('answers 500 saying plainly that no Docker engine answered', async () => {
+  it('answers 503 with Retry-After saying plainly that no Docker engine answered', async () => {
     const stand = await start({}, { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
 
     const answer = await stand.post(scalrBody('atask-c6'));
 
-    expect(answer.status).toBe(500);
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('5');
     const body = (await answer.json()) as { error: { message: string } };
     expect(body.error.message).toMatch(
-      /^No Docker engine answered at unix:\/\/\/nonexistent\/docker\.sock \(ENOENT\)/,
+      /^No Docker engine answered at unix:\/\/\/nonexistent\/docker\.sock \(ENOENT\): it is stopped or restarting/,
     );
   });
 

@@ -5,8 +5,9 @@ import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWit
 import { containerNameFor } from './container-name.js';
 import type { DockerConfig } from './docker-config.js';
 import {
-  type DockerEngine,
   type EngineAnswer,
+  type EngineApi,
+  EngineTimeoutError,
   EngineUnreachableError,
   engineMessage,
 } from './docker-engine.js';
@@ -20,9 +21,31 @@ class EngineRetryableError extends Error {
   }
 }
 
+/**
+ * The image could not be pulled for a reason that may pass (registry unreachable or failing, pull
+ * cut off by the deadline). Not retried within the request: pulls are slow and a registry outage
+ * lasts longer than one request; the sender retries later.
+ */
+class PullUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PullUnavailableError';
+  }
+}
+
+/**
+ * At most this many image pulls per request, whatever the retries: a pull is the slowest call by
+ * far, and repeating one against an unreachable registry only burns the deadline.
+ */
+export const MAX_PULLS_PER_REQUEST = 1;
+
+/** What a registry or engine says when the image (or access to it) does not exist: retrying cannot help. */
+const IMAGE_MISSING =
+  /manifest unknown|not found|repository does not exist|pull access denied|unauthorized|access .*denied|invalid reference|no matching manifest/i;
+
 export interface DockerLauncherOptions {
   readonly config: DockerConfig;
-  readonly engine: DockerEngine;
+  readonly engine: EngineApi;
   /** The Scalr agent pool token, read when a container is created; passed as container env only. */
   readonly agentToken: () => Promise<string>;
   readonly retryAfterSeconds: number;
@@ -53,12 +76,13 @@ export class DockerLauncher implements Launcher {
 
   async launch(request: LaunchRequest): Promise<LaunchResult> {
     const name = containerNameFor(request.dedupKey);
+    const pulls = { count: 0 };
     try {
       return await retryWithin(
         request.deadline,
         this.retry,
-        (signal, attempt) => this.attempt(request, name, signal, attempt),
-        (error) => !(error instanceof ConfigError || error instanceof EngineUnreachableError),
+        (signal, attempt) => this.attempt(request, name, signal, attempt, pulls),
+        isRetryable,
       );
     } catch (error) {
       throw this.translate(error);
@@ -70,8 +94,9 @@ export class DockerLauncher implements Launcher {
     name: string,
     signal: AbortSignal,
     attempt: number,
+    pulls: { count: number },
   ): Promise<LaunchResult> {
-    await this.ensureImage(signal);
+    await this.ensureImage(signal, pulls);
     const engine = this.options.engine;
     const created = await engine.call('POST', `/containers/create?name=${encodeURIComponent(name)}`, {
       body: await this.containerSpec(request),
@@ -122,25 +147,59 @@ export class DockerLauncher implements Launcher {
     return { Image: this.options.config.image, Env: env, Labels: labels, HostConfig: { AutoRemove: true } };
   }
 
-  /** Pulls the image when the engine does not have it. */
-  private async ensureImage(signal: AbortSignal): Promise<void> {
+  /**
+   * Pulls the image when the engine does not have it, at most `MAX_PULLS_PER_REQUEST` times per
+   * request. A missing image is a ConfigError naming DOCKER_IMAGE; a registry that cannot be reached
+   * (or a pull the deadline cuts off) is temporary.
+   */
+  private async ensureImage(signal: AbortSignal, pulls: { count: number }): Promise<void> {
     const image = this.options.config.image;
     const engine = this.options.engine;
     const inspected = await engine.call('GET', `/images/${image}/json`, { signal });
     if (inspected.status === 200) return;
     if (inspected.status !== 404) throw new EngineRetryableError('inspecting the image failed', inspected);
+    if (pulls.count >= MAX_PULLS_PER_REQUEST) {
+      throw new PullUnavailableError(
+        `${image} is still missing after ${pulls.count} pull(s) in this request`,
+      );
+    }
+    pulls.count++;
     const { repository, tag } = parseImageRef(image);
     const query = `fromImage=${encodeURIComponent(repository)}&tag=${encodeURIComponent(tag)}`;
-    const pulled = await engine.call('POST', `/images/create?${query}`, { signal });
-    if (pulled.status === 404 || pulled.status === 403) {
-      throw new ConfigError(`Docker cannot pull ${image}: ${engineMessage(pulled)}. Check DOCKER_IMAGE.`);
+    let pulled: EngineAnswer;
+    try {
+      pulled = await engine.call('POST', `/images/create?${query}`, { signal });
+    } catch (error) {
+      if (error instanceof EngineTimeoutError) {
+        throw new PullUnavailableError(`pulling ${image} did not finish before the launch deadline`, {
+          cause: error,
+        });
+      }
+      throw error;
     }
-    if (pulled.status !== 200) throw new EngineRetryableError(`pulling ${image} failed`, pulled);
-    // The pull answers 200 at once and streams progress; a failure arrives as a line with `error`.
-    const failure = streamError(pulled.body);
-    if (failure !== undefined) {
-      throw new ConfigError(`Docker cannot pull ${image}: ${failure}. Check DOCKER_IMAGE and the registry.`);
+    if (pulled.status === 200) {
+      // The pull answers 200 at once and streams progress; a failure arrives as a line with `error`.
+      const failure = streamError(pulled.body);
+      if (failure !== undefined) throw this.pullFailure(failure, false);
+      return;
     }
+    // 4xx is a refusal (no such image, no access, bad reference), except a timeout or a rate limit.
+    const refused =
+      pulled.status >= 400 && pulled.status < 500 && pulled.status !== 408 && pulled.status !== 429;
+    throw this.pullFailure(engineMessage(pulled), refused);
+  }
+
+  /** A refused pull: ConfigError when the image does not exist (or is not ours to pull), else temporary. */
+  private pullFailure(message: string, refused: boolean): Error {
+    const image = this.options.config.image;
+    if (refused || IMAGE_MISSING.test(message)) {
+      return new ConfigError(
+        `Docker cannot pull ${image} (DOCKER_IMAGE): ${message}. Build or load the image on this ` +
+          `machine (docker build -t ${image} . / docker load), run docker login for a private ` +
+          'registry, or set DOCKER_IMAGE to an image that exists.',
+      );
+    }
+    return new PullUnavailableError(`pulling ${image} failed: ${message}`);
   }
 
   private async inspect(name: string, signal: AbortSignal): Promise<ContainerState | undefined> {
@@ -163,25 +222,55 @@ export class DockerLauncher implements Launcher {
   private translate(error: unknown): Error {
     if (error instanceof ConfigError) return error;
     const where = this.options.config.endpointText;
-    if (error instanceof EngineUnreachableError) {
+    const retryAfter = this.options.retryAfterSeconds;
+    const last = error instanceof RetriesExhaustedError ? error.lastError : error;
+    if (last instanceof EngineUnreachableError && last.kind === 'setting') {
       const hint =
-        error.code === 'EACCES' || error.code === 'EPERM'
-          ? 'this user may not use it (add it to the docker group, or set DOCKER_HOST)'
-          : "start Docker, or set DOCKER_HOST to the engine's address";
-      return new ConfigError(`No Docker engine answered at ${where} (${error.code}): ${hint}.`, {
+        last.code === 'ENOTFOUND'
+          ? 'the host in DOCKER_HOST does not resolve: fix DOCKER_HOST'
+          : last.code === 'ENOTSOCK'
+            ? 'that path is not a socket: fix DOCKER_HOST'
+            : 'this user may not use it (add it to the docker group, or set DOCKER_HOST)';
+      return new ConfigError(`No Docker engine answered at ${where} (${last.code}): ${hint}.`, {
         cause: error,
       });
     }
-    const last = error instanceof RetriesExhaustedError ? error.lastError : error;
+    if (last instanceof EngineUnreachableError) {
+      return new TemporarilyUnavailableError(
+        `No Docker engine answered at ${where} (${last.code}): it is stopped or restarting. Start Docker ` +
+          "(or set DOCKER_HOST to the engine's address); retry with the same Idempotency-Key.",
+        retryAfter,
+        { cause: error },
+      );
+    }
+    if (last instanceof PullUnavailableError) {
+      return new TemporarilyUnavailableError(
+        `Docker at ${where} could not get the image: ${last.message.slice(0, 300)}. The registry may be ` +
+          'unreachable: retry later with the same Idempotency-Key, or pull or load the image beforehand.',
+        retryAfter,
+        { cause: error },
+      );
+    }
     const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
     const what = last instanceof Error ? last.message.slice(0, 200) : 'timeout';
     return new TemporarilyUnavailableError(
       `Docker at ${where} did not accept the launch in time (${attempts} attempt(s); last: ${what}). ` +
         'Retry with the same Idempotency-Key; a first image pull can take long (pull it beforehand).',
-      this.options.retryAfterSeconds,
+      retryAfter,
       { cause: error },
     );
   }
+}
+
+/**
+ * Worth another attempt within the request: engine 5xx, a connection the engine dropped (it
+ * restarted), an attempt that timed out. Not: a wrong setting, no engine listening at all (answered
+ * 503 at once; the sender retries later), or a failed pull (bounded per request).
+ */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof ConfigError || error instanceof PullUnavailableError) return false;
+  if (error instanceof EngineUnreachableError) return error.kind === 'lost';
+  return true;
 }
 
 /** The first error reported in a pull's progress stream (one JSON object per line), if any. */
