@@ -7,11 +7,24 @@ import type { LaunchRequest, LaunchResult } from './launcher.js';
  */
 export type AttemptOutcome =
   | { readonly kind: 'accepted'; readonly result: LaunchResult }
-  | { readonly kind: 'refused'; readonly error: Error }
+  | {
+      readonly kind: 'refused';
+      readonly error: Error;
+      /**
+       * The platform checked the leg's idempotency token and still started nothing, which proves no
+       * earlier attempt with that token started an agent either (an ECS `failures` answer). A
+       * throttled or denied call proves only that this call started nothing.
+       */
+      readonly tokenChecked: boolean;
+    }
   | { readonly kind: 'ambiguous'; readonly error: Error };
 
 export const accepted = (result: LaunchResult): AttemptOutcome => ({ kind: 'accepted', result });
-export const refused = (error: Error): AttemptOutcome => ({ kind: 'refused', error });
+export const refused = (error: Error, tokenChecked = false): AttemptOutcome => ({
+  kind: 'refused',
+  error,
+  tokenChecked,
+});
 export const ambiguous = (error: Error): AttemptOutcome => ({ kind: 'ambiguous', error });
 
 /**

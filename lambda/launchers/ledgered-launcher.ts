@@ -119,7 +119,8 @@ export class LedgeredLauncher implements Launcher {
         : await this.lookUp(leg, request, attempt);
       if (found !== undefined) {
         await this.record(request, owner, found, leg);
-        return { ...found, duplicate: true, details: { ...found.details, resolved: true } };
+        const launch = this.withLeg(found, leg, this.legs.indexOf(leg));
+        return { ...launch, duplicate: true, details: { ...launch.details, resolved: true } };
       }
       await this.quietly('mark refused', () =>
         this.ledger.markRefused(request.dedupKey, owner, attempt.id, this.signal(request)),
@@ -132,7 +133,8 @@ export class LedgeredLauncher implements Launcher {
   private async repeat(leg: LaunchLeg, request: LaunchRequest): Promise<LaunchResult | undefined> {
     const outcome = await attemptSafely(leg, request);
     if (outcome.kind === 'accepted') return outcome.result;
-    if (outcome.kind === 'refused') return undefined;
+    // Only a refusal that went through the token check says the earlier attempt started nothing.
+    if (outcome.kind === 'refused' && outcome.tokenChecked) return undefined;
     throw new KeepClaim(this.asUnavailable(outcome.error));
   }
 

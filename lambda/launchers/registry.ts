@@ -60,12 +60,13 @@ export async function createLauncher(context: LauncherContext): Promise<Launcher
   }
   const [only] = legs;
   if (legs.length === 1 && only?.idempotent) return new SingleLegLauncher(only);
-  const { createLedger } = await import('../ledger/create-ledger.js');
-  const ledger = createLedger(
-    context.env,
-    ledgerScope(context.env, context.config.target),
-    context.config.retryAfterSeconds,
-  );
+  const ledger =
+    context.ledger ??
+    (await import('../ledger/create-ledger.js')).createLedger(
+      context.env,
+      ledgerScope(context.env, context.config.target),
+      context.config.retryAfterSeconds,
+    );
   return new LedgeredLauncher(legs, ledger, {
     retryAfterSeconds: context.config.retryAfterSeconds,
     logger: context.logger,

@@ -119,16 +119,58 @@ describe('failover from the primary ECS target to a secondary one', () => {
     expect(secondary.tasks).toHaveLength(1);
   });
 
-  it('answers with the primary task, not a second launch, when the primary launched but its answer was lost', async () => {
+  it('answers 503, not a failover, when the primary launched but its answer was lost; the re-delivery gets that task', async () => {
     primaryFault = (operation, n) => (operation === 'RunTask' && n === 1 ? faults.slow(2_500) : undefined);
 
-    const answer = await deliver('atask-lost');
+    const lost = await deliver('atask-lost');
+    const again = await h.another(env)(
+      toRequest({ body: scalrBody('atask-lost'), headers: { 'Idempotency-Key': 'atask-lost' } }),
+    );
 
-    expect(answer.statusCode).toBe(202);
-    expect(json(answer)).toMatchObject({ target: 'ecs', duplicate: true });
-    expect(json(answer).launchId).toBe(h.standIn.tasks[0]?.taskArn);
+    expect(lost.statusCode).toBe(503);
+    expect(again.statusCode).toBe(202);
+    expect(json(again)).toMatchObject({ target: 'ecs', duplicate: true });
+    expect(json(again).launchId).toBe(h.standIn.tasks[0]?.taskArn);
     expect(h.standIn.tasksFor(startedByFor('atask-lost'))).toHaveLength(1);
     expect(secondary.tasks).toHaveLength(0);
+  });
+
+  // Regression (exactly-once issue, case 2): the primary's answer is lost, the primary then throttles
+  // and its listing lags; an empty listing once let the secondary start a second agent.
+  it('never fails over a key whose primary attempt may have started, while the primary throttles and lags', async () => {
+    await h.stop();
+    h = new Harness({
+      ...AwsStandIn.badDay({ listLagMs: 60_000 }),
+      faultFor: (operation, n) => primaryFault?.(operation, n),
+    });
+    await h.start(env);
+    let throttling = true;
+    primaryFault = (operation, n) =>
+      operation === 'RunTask'
+        ? n === 1
+          ? faults.slow(2_500)
+          : throttling
+            ? faults.throttle()
+            : undefined
+        : undefined;
+    const container = (i: number) =>
+      (i % 2 === 0 ? h.dispatch : h.another(env))(
+        toRequest({ body: scalrBody('atask-dr'), headers: { 'Idempotency-Key': 'atask-dr' } }),
+      );
+
+    const during = [await container(0), await container(1), await container(2)];
+    throttling = false;
+    const after = await container(3);
+
+    expect(during.map((answer) => answer.statusCode)).toEqual([503, 503, 503]);
+    expect(secondary.tasks).toHaveLength(0);
+    expect(after.statusCode).toBe(202);
+    expect(json(after)).toMatchObject({
+      target: 'ecs',
+      duplicate: true,
+      launchId: h.standIn.tasks[0]?.taskArn,
+    });
+    expect(h.standIn.tasks).toHaveLength(1);
   });
 
   it('answers 503 instead of failing over when it cannot confirm the primary launched nothing', async () => {
@@ -155,7 +197,7 @@ describe('failover from the primary ECS target to a secondary one', () => {
     expect(answer.statusCode).toBe(503);
     const message = (json(answer).error as { message: string }).message;
     expect(message).toContain('ecs:');
-    expect(message).toContain('ecs:SECONDARY:');
+    expect(message).toContain('ecs:SECONDARY/FARGATE:');
     expect(h.standIn.tasks.length + secondary.tasks.length).toBe(0);
   });
 });

@@ -89,7 +89,8 @@ export class EcsLeg implements LaunchLeg {
       // started a task, ECS would have returned it. Throttling and timeouts prove nothing of the kind.
       const provesNothing = !unsure || last instanceof LaunchFailureError;
       const translated = this.translate(error);
-      return provesNothing ? refused(translated) : ambiguous(translated);
+      if (!provesNothing) return ambiguous(translated);
+      return refused(translated, last instanceof LaunchFailureError);
     }
   }
 
