@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
+import { awsClientOptions } from '../../aws/client-options.js';
 import type { LauncherContext } from '../registry.js';
 import { loadAcaConfig } from './aca-config.js';
 import { AcaLauncher } from './aca-launcher.js';
@@ -22,11 +23,11 @@ export function createAcaLauncher({ env, config, logger }: LauncherContext): Aca
   const credential = createAzureCredential(aca, {
     // GetWebIdentityToken is not served by the global STS endpoint: the SDK's regional default is needed.
     sts: () => {
-      sts ??= new STSClient({ maxAttempts: 2 });
+      sts ??= new STSClient({ maxAttempts: 2, ...awsClientOptions() });
       return sts;
     },
     secretsManager: () => {
-      secretsManager ??= new SecretsManagerClient({ maxAttempts: 2 });
+      secretsManager ??= new SecretsManagerClient({ maxAttempts: 2, ...awsClientOptions() });
       return secretsManager;
     },
   });
@@ -41,7 +42,7 @@ export function createAcaLauncher({ env, config, logger }: LauncherContext): Aca
     containerName: aca.containerName,
     ttlMs: aca.templateTtlSeconds * 1000,
   });
-  const store = new DedupStore(new DynamoDBClient({ maxAttempts: 2 }), {
+  const store = new DedupStore(new DynamoDBClient({ maxAttempts: 2, ...awsClientOptions() }), {
     tableName: aca.dedupTableName,
     scope: `${aca.subscriptionId}/${aca.resourceGroup}/${aca.jobName}`,
     ttlSeconds: aca.dedupTtlSeconds,
