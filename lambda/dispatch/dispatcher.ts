@@ -92,8 +92,8 @@ export class Dispatcher {
     deadline: number,
     context: { log: Logger },
   ): Promise<HttpAnswer> {
-    // Secret reads wait for Secrets Manager at most until the deadline.
-    const signal = AbortSignal.timeout(Math.max(0, deadline - this.now()));
+    // Secret reads wait for Secrets Manager at most until the deadline (whole ms: timeout() rejects fractions).
+    const signal = AbortSignal.timeout(Math.max(0, Math.floor(deadline - this.now())));
     try {
       if (request.method.toUpperCase() !== 'POST') {
         throw new MethodNotAllowedError(`Method ${request.method.slice(0, 16)} is not allowed: use POST.`);
