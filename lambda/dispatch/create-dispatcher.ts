@@ -1,4 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientOptions } from '../aws/client-options.js';
 import { type DispatcherConfig, loadDispatcherConfig, type SecretSource } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
 import { ConfigError } from '../errors.js';
@@ -29,7 +30,8 @@ export interface DispatcherOverrides {
 
 /**
  * Wires the dispatcher from environment variables, once per process. A configuration error does
- * not crash the process: every request then answers 500 with a message naming the variable.
+ * not crash the process: every request then answers a plain 500 (nobody can be authenticated, so
+ * the answer says nothing about the settings) and the log names the variable.
  */
 export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}): RequestHandler {
   const logger = overrides.logger ?? new Logger(undefined, logLevelFrom(env.LOG_LEVEL));
@@ -40,12 +42,15 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
     logger.error('configuration invalid', {
       reason: error instanceof ConfigError ? error.message : String(error),
     });
-    return Object.assign(async () => errorAnswer(error), { ready: Promise.resolve() });
+    // Not the ConfigError itself: its message quotes the variable's value (an ARN with the account id).
+    return Object.assign(async () => errorAnswer(new Error('configuration invalid')), {
+      ready: Promise.resolve(),
+    });
   }
 
   let secretsManager = overrides.secretsManager;
   const client = () => {
-    secretsManager ??= new SecretsManagerClient({ maxAttempts: 2 });
+    secretsManager ??= new SecretsManagerClient({ maxAttempts: 2, ...awsClientOptions() });
     return secretsManager;
   };
   const cacheFor = (source: SecretSource) =>

@@ -37,6 +37,12 @@ export interface DispatcherDeps {
 const ANSWER_MARGIN_MS = 1_500;
 
 /**
+ * How long past the deadline a request may still run before it is answered 503 regardless: work
+ * that honours the deadline (secret reads, launch retries) has ended by then; this catches the rest.
+ */
+const LATE_ANSWER_GRACE_MS = 250;
+
+/**
  * The dispatcher core: one webhook in, one HTTP answer out. Checks run cheapest and least revealing
  * first (method, size, credentials) so unauthenticated callers learn nothing about the payload rules.
  */
@@ -49,9 +55,45 @@ export class Dispatcher {
     this.newId = deps.newId ?? randomUUID;
   }
 
+  /**
+   * Answers by the request's deadline plus {@link LATE_ANSWER_GRACE_MS} at the latest: whatever still
+   * runs then (a coalesced launch, a slow dependency) is answered 503, which is safe because the
+   * sender re-delivers with the same key and the platforms de-duplicate it.
+   */
   async handle(request: WebhookRequest): Promise<HttpAnswer> {
     const started = this.now();
-    let log = this.deps.logger.child({ requestId: request.requestId });
+    const deadline = this.deadlineOf(request, started);
+    const context = { log: this.deps.logger.child({ requestId: request.requestId }) };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<HttpAnswer>((resolve) => {
+      timer = setTimeout(
+        () => {
+          context.log.error('launch failed', {
+            outcome: 'launch_failed',
+            code: 'temporarily_unavailable',
+            reason: 'no answer by the deadline',
+            durationMs: this.now() - started,
+          });
+          resolve(errorAnswer(this.genericUnavailable()));
+        },
+        Math.max(0, deadline - started) + LATE_ANSWER_GRACE_MS,
+      );
+    });
+    try {
+      return await Promise.race([this.process(request, started, deadline, context), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async process(
+    request: WebhookRequest,
+    started: number,
+    deadline: number,
+    context: { log: Logger },
+  ): Promise<HttpAnswer> {
+    // Secret reads wait for Secrets Manager at most until the deadline (whole ms: timeout() rejects fractions).
+    const signal = AbortSignal.timeout(Math.max(0, Math.floor(deadline - this.now())));
     try {
       if (request.method.toUpperCase() !== 'POST') {
         throw new MethodNotAllowedError(`Method ${request.method.slice(0, 16)} is not allowed: use POST.`);
@@ -61,22 +103,22 @@ export class Dispatcher {
           `The body is larger than ${this.deps.config.maxBodyBytes / 1024} KiB.`,
         );
       }
-      await this.authenticate(request.headers.authorization);
+      await this.authenticate(request.headers.authorization, signal);
       requireJsonContentType(request.headers['content-type']);
-      const launchRequest = this.launchRequestFor(request, started);
-      log = log.child({
+      const launchRequest = this.launchRequestFor(request, deadline);
+      context.log = context.log.child({
         taskId: launchRequest.taskId,
         runId: launchRequest.runId,
         action: launchRequest.action,
         dedupKey: launchRequest.dedupKey,
         manual: launchRequest.manual,
       });
-      await this.requireUsableAgentToken();
+      await this.requireUsableAgentToken(signal);
       const launcher = await this.deps.launcher;
       const result = await this.deps.coalescer.run(launchRequest.dedupKey, () =>
         launcher.launch(launchRequest),
       );
-      log.info('launch accepted', {
+      context.log.info('launch accepted', {
         outcome: result.duplicate ? 'duplicate' : 'launched',
         platform: result.platform,
         launchId: result.launchId,
@@ -85,30 +127,44 @@ export class Dispatcher {
       });
       return jsonAnswer(202, this.acceptedBody(launchRequest, result));
     } catch (error) {
-      this.logFailure(log, error, started);
-      return errorAnswer(error);
+      this.logFailure(context.log, error, started);
+      return this.answerFor(error);
     }
   }
 
-  private async authenticate(header: string | undefined): Promise<void> {
+  /**
+   * Checks the bearer credential against the webhook secret. Anything but a clean match or mismatch
+   * is thrown as {@link BeforeAuthenticationError}: the caller is not authenticated yet, so its answer
+   * must not tell which variable, secret or account is involved.
+   */
+  private async authenticate(header: string | undefined, signal: AbortSignal): Promise<void> {
     const presented = bearerCredential(header);
     if (presented === undefined) throw new UnauthorizedError();
-    if (credentialMatches(presented, await this.deps.webhookSecret.get())) return;
-    // The secret may have been rotated since it was cached: look once more before refusing.
-    const fresh = await this.deps.webhookSecret.refresh();
-    if (fresh !== undefined && credentialMatches(presented, fresh)) return;
+    try {
+      if (credentialMatches(presented, await this.deps.webhookSecret.get(signal))) return;
+      // The secret may have been rotated since it was cached: look once more before refusing.
+      const fresh = await this.deps.webhookSecret.refresh(signal);
+      if (fresh !== undefined && credentialMatches(presented, fresh)) return;
+    } catch (error) {
+      throw new BeforeAuthenticationError(error);
+    }
     throw new UnauthorizedError();
   }
 
-  private launchRequestFor(request: WebhookRequest, started: number): LaunchRequest {
-    const payload = parseWebhookPayload(bodyText(request.body));
-    const manual = payload.task_id === undefined;
-    const taskId = payload.task_id ?? `manual-${this.newId()}`;
-    const dedupKey = dedupKeyOf(request.headers['idempotency-key'], payload.task_id) ?? taskId;
+  /** min(LAUNCH_DEADLINE_MS, the Lambda's remaining time less the answer margin), from `started`. */
+  private deadlineOf(request: WebhookRequest, started: number): number {
     const budget = Math.min(
       this.deps.config.launchDeadlineMs,
       (request.remainingTimeMs ?? Number.POSITIVE_INFINITY) - ANSWER_MARGIN_MS,
     );
+    return started + Math.max(0, budget);
+  }
+
+  private launchRequestFor(request: WebhookRequest, deadline: number): LaunchRequest {
+    const payload = parseWebhookPayload(bodyText(request.body));
+    const manual = payload.task_id === undefined;
+    const taskId = payload.task_id ?? `manual-${this.newId()}`;
+    const dedupKey = dedupKeyOf(request.headers['idempotency-key'], payload.task_id) ?? taskId;
     return {
       dedupKey,
       taskId,
@@ -118,20 +174,20 @@ export class Dispatcher {
       workspaceId: payload.workspace_id,
       environmentId: payload.environment_id,
       createdAt: payload.created_at,
-      deadline: started + Math.max(0, budget),
+      deadline,
     };
   }
 
   /** Agents without a real token cannot register with Scalr: refuse instead of burning money. */
-  private async requireUsableAgentToken(): Promise<void> {
+  private async requireUsableAgentToken(signal: AbortSignal): Promise<void> {
     const usable = (token: string | undefined) =>
       token !== undefined && token.length > 0 && token !== AGENT_TOKEN_PLACEHOLDER;
     const { agentToken } = this.deps;
     const source = this.deps.config.agentToken;
     if (agentToken === undefined || source === undefined) return;
-    if (usable(await agentToken.get())) return;
+    if (usable(await agentToken.get(signal))) return;
     // The operator may just have set it: read again (rate-limited) before refusing.
-    if (usable(await agentToken.refresh())) return;
+    if (usable(await agentToken.refresh(signal))) return;
     const where = source.kind === 'secrets-manager' ? `the secret ${source.secretId}` : source.envName;
     const how =
       source.kind === 'secrets-manager'
@@ -155,8 +211,25 @@ export class Dispatcher {
     };
   }
 
-  private logFailure(log: Logger, error: unknown, started: number): void {
+  /** Before authentication every failure is answered without detail; the log has the detail. */
+  private answerFor(error: unknown): HttpAnswer {
+    if (!(error instanceof BeforeAuthenticationError)) return errorAnswer(error);
+    const failure = error.cause;
+    if (failure instanceof TemporarilyUnavailableError) {
+      return errorAnswer(this.genericUnavailable(failure.retryAfterSeconds));
+    }
+    return errorAnswer(error); // not a DispatchError: the fixed internal_error answer
+  }
+
+  private genericUnavailable(retryAfterSeconds = this.deps.config.retryAfterSeconds) {
+    return new TemporarilyUnavailableError('Temporarily unavailable; try again shortly.', retryAfterSeconds);
+  }
+
+  private logFailure(log: Logger, failed: unknown, started: number): void {
     const durationMs = this.now() - started;
+    const beforeAuthentication = failed instanceof BeforeAuthenticationError;
+    const error = beforeAuthentication ? failed.cause : failed;
+    const stage = beforeAuthentication ? { stage: 'authentication' } : {};
     if (error instanceof ConfigError || error instanceof TemporarilyUnavailableError) {
       const cause = (error.cause as { name?: string } | undefined)?.name;
       log.error('launch failed', {
@@ -164,6 +237,7 @@ export class Dispatcher {
         code: error.code,
         reason: error.message,
         cause,
+        ...stage,
         durationMs,
       });
     } else if (error instanceof DispatchError) {
@@ -181,8 +255,20 @@ export class Dispatcher {
         outcome: 'launch_failed',
         code: 'internal_error',
         cause: name,
+        ...stage,
         durationMs,
       });
     }
+  }
+}
+
+/**
+ * Reading the webhook secret failed before the caller was authenticated. Deliberately not a
+ * DispatchError: its answer is the fixed internal error (or a generic 503), whatever the cause says.
+ */
+class BeforeAuthenticationError extends Error {
+  constructor(cause: unknown) {
+    super('reading the webhook secret failed', { cause });
+    this.name = 'BeforeAuthenticationError';
   }
 }

@@ -12,7 +12,10 @@ const CONFIG_ERRORS: Record<string, string> = {
   InvalidParameterException: 'cannot be read (check the ARN)',
 };
 
-/** Builds a fetcher for a secret source: Secrets Manager in a deployment, a literal locally. */
+/**
+ * Builds a fetcher for a secret source: Secrets Manager in a deployment, a literal locally. The
+ * fetcher's signal aborts the read (an abort or timeout is temporary, like any other outage).
+ */
 export function secretFetcher(
   source: SecretSource,
   client: () => SecretsManagerClient,
@@ -20,10 +23,12 @@ export function secretFetcher(
 ): SecretFetcher {
   if (source.kind === 'literal') return async () => source.value;
   const where = `The secret in ${source.envName} (${source.secretId})`;
-  return async () => {
+  return async (signal) => {
     let secret: string | undefined;
     try {
-      const answer = await client().send(new GetSecretValueCommand({ SecretId: source.secretId }));
+      const answer = await client().send(new GetSecretValueCommand({ SecretId: source.secretId }), {
+        abortSignal: signal,
+      });
       secret = answer.SecretString;
     } catch (error) {
       const name = (error as { name?: string }).name ?? '';

@@ -1,11 +1,41 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { ClientAssertionCredential, ClientSecretCredential } from '@azure/identity';
+import {
+  ClientAssertionCredential,
+  ClientSecretCredential,
+  type TokenCredentialOptions,
+} from '@azure/identity';
+import { abortable } from '../../aws/abortable.js';
 import { ConfigError } from '../../errors.js';
 import { secretFetcher } from '../../secrets/secrets-manager-fetcher.js';
 import type { AcaConfig } from './aca-config.js';
 import { WebIdentityTokenSource } from './web-identity-token.js';
+
+/**
+ * Longest one Entra ID token request may take. MSAL does not pass a caller's abort signal on to its
+ * HTTP calls, so without this a hung token endpoint holds the request until the platform gives up.
+ */
+export const ENTRA_REQUEST_TIMEOUT_MS = 5_000;
+
+type PipelinePolicy = NonNullable<TokenCredentialOptions['additionalPolicies']>[number]['policy'];
+
+/** Gives every Entra ID request a timeout (the Azure pipeline's default is none). */
+const entraRequestTimeout: PipelinePolicy = {
+  name: 'entraRequestTimeout',
+  sendRequest(request, next) {
+    if (!(request.timeout > 0)) request.timeout = ENTRA_REQUEST_TIMEOUT_MS;
+    return next(request);
+  },
+};
+
+/** The error a caller gets when its own abort signal ends the wait for a token. */
+function tokenWaitAborted(): Error {
+  return Object.assign(new Error('gave up waiting for an Entra ID token'), { name: 'AbortError' });
+}
+
+/** Longest the Secrets Manager read of AZURE_CREDENTIALS_SECRET_ARN may take (two SDK attempts). */
+const SECRET_READ_TIMEOUT_MS = 10_000;
 
 export interface CredentialClients {
   readonly sts: () => STSClient;
@@ -50,7 +80,8 @@ class DeferredCredential implements TokenCredential {
       this.inner = undefined;
       throw error;
     });
-    return (await this.inner).getToken(scopes, options);
+    const inner = await abortable(this.inner, options?.abortSignal, tokenWaitAborted);
+    return abortable(inner.getToken(scopes, options), options?.abortSignal, tokenWaitAborted);
   }
 }
 
@@ -66,7 +97,7 @@ class FederatedCredential implements TokenCredential {
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     try {
-      return await this.inner.getToken(scopes, options);
+      return await abortable(this.inner.getToken(scopes, options), options?.abortSignal, tokenWaitAborted);
     } catch (error) {
       throw this.jwt.lastFailure() ?? error;
     }
@@ -79,7 +110,11 @@ class FederatedCredential implements TokenCredential {
  * are cached by MSAL inside the credential until shortly before they expire.
  */
 export function createAzureCredential(config: AcaConfig, clients: CredentialClients): TokenCredential {
-  const options = { authorityHost: config.authorityHost, disableInstanceDiscovery: true };
+  const options: TokenCredentialOptions & { disableInstanceDiscovery: boolean } = {
+    authorityHost: config.authorityHost,
+    disableInstanceDiscovery: true,
+    additionalPolicies: [{ policy: entraRequestTimeout, position: 'perRetry' }],
+  };
   const auth = config.auth;
   if (auth.mode === 'aws-federation') {
     const jwt = new WebIdentityTokenSource(clients.sts, { durationSeconds: auth.webIdentityTokenSeconds });
@@ -93,7 +128,11 @@ export function createAzureCredential(config: AcaConfig, clients: CredentialClie
     clients.secretsManager,
   );
   return new DeferredCredential(async () => {
-    const stored = parseStoredCredentials(await fetch(), auth.credentialsSecretId);
+    // Shared by every caller waiting for the credential, so bounded by its own timeout.
+    const stored = parseStoredCredentials(
+      await fetch(AbortSignal.timeout(SECRET_READ_TIMEOUT_MS)),
+      auth.credentialsSecretId,
+    );
     return new ClientSecretCredential(stored.tenantId, stored.clientId, stored.clientSecret, options);
   });
 }

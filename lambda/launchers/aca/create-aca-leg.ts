@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
+import { awsClientOptions } from '../../aws/client-options.js';
 import type { LauncherContext } from '../registry.js';
 import { loadAcaConfig } from './aca-config.js';
 import { AcaLeg } from './aca-leg.js';
@@ -20,11 +21,11 @@ export function createAcaLeg({ env, config }: LauncherContext, target: string): 
   const credential = createAzureCredential(aca, {
     // GetWebIdentityToken is not served by the global STS endpoint: the SDK's regional default is needed.
     sts: () => {
-      sts ??= new STSClient({ maxAttempts: 2 });
+      sts ??= new STSClient({ maxAttempts: 2, ...awsClientOptions() });
       return sts;
     },
     secretsManager: () => {
-      secretsManager ??= new SecretsManagerClient({ maxAttempts: 2 });
+      secretsManager ??= new SecretsManagerClient({ maxAttempts: 2, ...awsClientOptions() });
       return secretsManager;
     },
   });

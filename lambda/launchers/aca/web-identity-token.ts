@@ -3,6 +3,7 @@ import {
   type GetWebIdentityTokenCommandOutput,
   type STSClient,
 } from '@aws-sdk/client-sts';
+import { type AbortSignalish, abortable } from '../../aws/abortable.js';
 import { ConfigError } from '../../errors.js';
 
 /** The audience Entra ID expects in a federated credential's assertion. */
@@ -24,6 +25,11 @@ export interface WebIdentityTokenOptions {
   readonly durationSeconds: number;
   /** A token is replaced this long before it expires, so Entra never sees an expired one. */
   readonly refreshMarginMs?: number;
+  /**
+   * One STS call is abandoned after this long, whoever waits for it, so a hung call cannot hold
+   * back every later one. @default 10_000
+   */
+  readonly timeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -45,13 +51,18 @@ export class WebIdentityTokenSource {
     this.now = options.now ?? Date.now;
   }
 
-  /** A JWT with audience `api://AzureADTokenExchange` that is valid for a while yet. */
-  async get(): Promise<string> {
+  /**
+   * A JWT with audience `api://AzureADTokenExchange` that is valid for a while yet. A caller's
+   * `signal` ends its own wait (the shared STS call goes on, bounded by `timeoutMs`).
+   */
+  async get(signal?: AbortSignalish): Promise<string> {
     if (this.token !== undefined && this.now() < this.token.refreshAt) return this.token.value;
     this.inFlight ??= this.fetch().finally(() => {
       this.inFlight = undefined;
     });
-    return this.inFlight;
+    return abortable(this.inFlight, signal, () =>
+      Object.assign(new Error('gave up waiting for STS GetWebIdentityToken'), { name: 'AbortError' }),
+    );
   }
 
   private async fetch(): Promise<string> {
@@ -64,6 +75,7 @@ export class WebIdentityTokenSource {
           SigningAlgorithm: 'RS256',
           DurationSeconds: this.options.durationSeconds,
         }),
+        { abortSignal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) },
       );
     } catch (error) {
       const name = (error as { name?: string }).name ?? '';

@@ -1,4 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientOptions } from '../../aws/client-options.js';
 import { ConfigError } from '../../errors.js';
 import { SecretCache } from '../../secrets/secret-cache.js';
 import { secretFetcher } from '../../secrets/secrets-manager-fetcher.js';
@@ -20,7 +21,7 @@ export function createDockerLauncher({ env, config }: LauncherContext): DockerLa
   let client: SecretsManagerClient | undefined;
   const token = new SecretCache(
     secretFetcher(tokenSource, () => {
-      client ??= new SecretsManagerClient({ maxAttempts: 2 });
+      client ??= new SecretsManagerClient({ maxAttempts: 2, ...awsClientOptions() });
       return client;
     }),
     { ttlMs: config.secretTtlSeconds * 1000, staleMs: config.secretStaleSeconds * 1000 },

@@ -1,4 +1,5 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { awsClientOptions } from '../../aws/client-options.js';
 import type { LaunchLeg } from '../launch-outcome.js';
 import { launchPacerFrom } from '../pacing/pacing-config.js';
 import type { LauncherContext } from '../registry.js';
@@ -21,6 +22,8 @@ export function createEcsLegs({ env, config }: LauncherContext, target: string):
   const pacer = launchPacerFrom(env, Math.min(attemptTimeoutMs, config.launchDeadlineMs) - minAttemptMs);
   const client = new ECSClient({
     maxAttempts: 1,
+    // A backstop as long as one attempt: the retry loop's own per-attempt signal decides first.
+    ...awsClientOptions({ requestTimeoutMs: attemptTimeoutMs }),
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     ...(env.AWS_ENDPOINT_URL_ECS ? { endpoint: env.AWS_ENDPOINT_URL_ECS } : {}),
   });

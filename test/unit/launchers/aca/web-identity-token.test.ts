@@ -71,4 +71,25 @@ describe('WebIdentityTokenSource', () => {
     expect((error as Error).message).toContain('enable-outbound-web-identity-federation');
     expect(tokens.lastFailure()).toBe(error);
   });
+
+  it('gives the STS call an abort signal of its own', async () => {
+    sts
+      .on(GetWebIdentityTokenCommand)
+      .resolves({ WebIdentityToken: 'jwt-1', Expiration: new Date(clock + 300_000) });
+
+    await source().get();
+
+    const args = sts.commandCalls(GetWebIdentityTokenCommand)[0]?.args as unknown[] | undefined;
+    expect(args?.[1]).toMatchObject({ abortSignal: expect.any(AbortSignal) });
+  });
+
+  it("stops a caller's wait at its own signal while the STS call hangs", async () => {
+    sts.on(GetWebIdentityTokenCommand).callsFake(() => new Promise(() => undefined));
+
+    const error = await source()
+      .get(AbortSignal.timeout(20))
+      .catch((e: unknown) => e);
+
+    expect((error as Error).name).toBe('AbortError');
+  });
 });
