@@ -99,7 +99,8 @@ export class AcaRig {
     await new Promise<void>((resolve) => this.dynamo?.listen(0, '127.0.0.1', resolve));
     const dynamoEndpoint = `http://127.0.0.1:${(this.dynamo.address() as AddressInfo).port}`;
     this.setEnv({ AWS_ENDPOINT_URL_STS: this.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint });
-    await this.harness.start(acaEnv(this.endpoint, env), overrides);
+    // The launch ledger is the real DynamoDB one, against dynalite, shared through the table.
+    await this.harness.start(acaEnv(this.endpoint, env), { ledger: undefined, ...overrides });
     const client = new DynamoDBClient({});
     await client.send(
       new CreateTableCommand({
@@ -122,7 +123,7 @@ export class AcaRig {
 
   /** A second Lambda container: its own memory, token caches and coalescer; same Azure and table. */
   another(env: Record<string, string> = {}): RequestHandler {
-    return this.harness.another(acaEnv(this.endpoint, env));
+    return this.harness.another(acaEnv(this.endpoint, env), { ledger: undefined });
   }
 
   async stop(): Promise<void> {
