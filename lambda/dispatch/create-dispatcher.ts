@@ -83,7 +83,11 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
     webhookSecret: cacheFor(config.webhookSecret),
     agentToken: config.agentToken && cacheFor(config.agentToken),
     launcher,
-    coalescer: new LaunchCoalescer({ rememberMs: 60 * 60 * 1000, maxEntries: 10_000 }),
+    coalescer: new LaunchCoalescer({
+      rememberMs: 60 * 60 * 1000,
+      maxEntries: 10_000,
+      retryAfterSeconds: config.retryAfterSeconds,
+    }),
     logger,
   });
   return Object.assign((request: WebhookRequest) => dispatcher.handle(request), { ready });

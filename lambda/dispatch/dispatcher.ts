@@ -12,7 +12,12 @@ import {
 import { errorAnswer, type HttpAnswer, jsonAnswer } from '../http/answers.js';
 import { requireJsonContentType } from '../http/content-type.js';
 import { bodyText, type WebhookRequest } from '../http/request.js';
-import type { Launcher, LaunchRequest, LaunchResult } from '../launchers/launcher.js';
+import {
+  type Launcher,
+  type LaunchRequest,
+  type LaunchResult,
+  taskFingerprint,
+} from '../launchers/launcher.js';
 import type { Logger } from '../log/logger.js';
 import { AGENT_TOKEN_PLACEHOLDER } from '../secrets/agent-token-placeholder.js';
 import type { SecretCache } from '../secrets/secret-cache.js';
@@ -115,8 +120,13 @@ export class Dispatcher {
       });
       await this.requireUsableAgentToken(signal);
       const launcher = await this.deps.launcher;
-      const result = await this.deps.coalescer.run(launchRequest.dedupKey, () =>
-        launcher.launch(launchRequest),
+      const result = await this.deps.coalescer.run(
+        launchRequest.dedupKey,
+        () => launcher.launch(launchRequest),
+        {
+          deadline: launchRequest.deadline,
+          taskId: taskFingerprint(launchRequest),
+        },
       );
       context.log.info('launch accepted', {
         outcome: result.duplicate ? 'duplicate' : 'launched',

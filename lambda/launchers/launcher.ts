@@ -36,3 +36,11 @@ export interface Launcher {
   readonly platform: string;
   launch(request: LaunchRequest): Promise<LaunchResult>;
 }
+
+/**
+ * What a key is bound to: the Scalr task id, or `manual` for a manual trigger (whose generated id
+ * differs per delivery). A key presented again for another task is refused, not answered.
+ */
+export function taskFingerprint(request: LaunchRequest): string {
+  return request.manual ? 'manual' : request.taskId;
+}

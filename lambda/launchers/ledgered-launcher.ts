@@ -3,7 +3,7 @@ import { ConfigError, IdempotencyKeyReusedError, TemporarilyUnavailableError } f
 import type { LaunchLedger, LedgerAttempt, LedgerRecord } from '../ledger/launch-ledger.js';
 import type { Logger } from '../log/logger.js';
 import { type AttemptOutcome, ambiguous, errorOf, type LaunchLeg } from './launch-outcome.js';
-import type { Launcher, LaunchRequest, LaunchResult } from './launcher.js';
+import { type Launcher, type LaunchRequest, type LaunchResult, taskFingerprint } from './launcher.js';
 
 export interface LedgeredLauncherOptions {
   readonly retryAfterSeconds: number;
@@ -60,7 +60,7 @@ export class LedgeredLauncher implements Launcher {
     const leaseUntil = request.deadline + (this.options.leaseMarginMs ?? 5_000);
     const claim = await this.ledger.claim(
       request.dedupKey,
-      { owner, taskId: request.taskId, leaseUntil },
+      { owner, taskId: taskFingerprint(request), leaseUntil },
       this.signal(request),
     );
     if (claim.kind === 'launched') {
@@ -76,7 +76,7 @@ export class LedgeredLauncher implements Launcher {
         Math.max(1, Math.ceil((claim.record.leaseUntil - this.now()) / 1000)),
       );
     }
-    if (claim.record.taskId !== request.taskId) {
+    if (claim.record.taskId !== taskFingerprint(request)) {
       // Someone else's key: give the lease back untouched, with its attempts.
       await this.quietly('suspend', () => this.ledger.suspend(request.dedupKey, owner, this.signal(request)));
       this.requireSameTask(claim.record, request);
@@ -236,7 +236,7 @@ export class LedgeredLauncher implements Launcher {
   }
 
   private requireSameTask(record: LedgerRecord, request: LaunchRequest): void {
-    if (record.taskId !== '' && record.taskId !== request.taskId) {
+    if (record.taskId !== '' && record.taskId !== taskFingerprint(request)) {
       this.options.logger.warn('Idempotency-Key reused for another task', {
         firstTaskId: record.taskId,
         taskId: request.taskId,

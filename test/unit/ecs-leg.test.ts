@@ -200,6 +200,22 @@ describe('EcsLeg', () => {
     expect(outcome.kind).toBe('refused');
   });
 
+  it('counts a share too short for any attempt as a refusal (nothing was sent), not an error', async () => {
+    const leg = new EcsLeg(client(), config, {
+      retry: { ...fastRetry, minAttemptMs: 500 },
+      retryAfterSeconds: 9,
+      target: 'ecs',
+      name: 'ecs/FARGATE',
+      provider: 'FARGATE',
+      failFastOnCapacity: false,
+    });
+
+    const outcome = await leg.attempt(request({ deadline: Date.now() + 100 }));
+
+    expect(outcome).toMatchObject({ kind: 'refused', tokenChecked: false });
+    expect(ecs).toReceiveCommandTimes(RunTaskCommand, 0);
+  });
+
   describe('with Spot first and on-demand fallback', () => {
     it('falls back to on-demand at once when Spot has no capacity, with its own token', async () => {
       ecs

@@ -30,7 +30,7 @@ export function isCapacityFailure(reason: string): boolean {
 
 /** Maps a non-retryable ECS exception to the configuration error the operator must fix, or undefined. */
 export function configErrorFor(error: unknown): ConfigError | undefined {
-  const name = (error as { name?: string }).name ?? '';
+  const name = (error as { name?: string } | undefined)?.name ?? '';
   const hint = CONFIG_HINTS[name];
   if (hint === undefined) return undefined;
   const detail = error instanceof Error && error.message ? ` ECS said: ${error.message.slice(0, 300)}` : '';
@@ -39,7 +39,7 @@ export function configErrorFor(error: unknown): ConfigError | undefined {
 
 /** Everything but configuration errors and conflicts is transient: throttling, 5xx, timeouts, capacity. */
 export function isRetryableEcsError(error: unknown): boolean {
-  const name = (error as { name?: string }).name ?? '';
+  const name = (error as { name?: string } | undefined)?.name ?? '';
   return name !== 'ConflictException' && CONFIG_HINTS[name] === undefined;
 }
 
