@@ -2,11 +2,12 @@ import { Annotations, Aws, CfnOutput, Duration, Fn, Stack, type StackProps } fro
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StackConfig } from './config/stack-config.js';
-import { AcaTarget, AZURE_TOKEN_AUDIENCE } from './constructs/aca-target.js';
+import { ACA_LEDGER_LOGICAL_ID, AcaTarget, AZURE_TOKEN_AUDIENCE } from './constructs/aca-target.js';
 import { DispatcherAlarms } from './constructs/alarms.js';
 import { DispatcherFunction } from './constructs/dispatcher-function.js';
 import { failoverEnvironment, grantFailoverLaunch } from './constructs/failover-target.js';
 import { FargateAgent } from './constructs/fargate-agent.js';
+import { LaunchLedger } from './constructs/launch-ledger.js';
 import { Network } from './constructs/network.js';
 import { DispatcherSecrets } from './constructs/secrets.js';
 import { WebhookApi } from './constructs/webhook-api.js';
@@ -22,6 +23,16 @@ export interface DispatcherStackProps extends StackProps {
   readonly handlerEntry?: string;
 }
 
+/**
+ * Whether the dispatcher's launch path needs the launch ledger: every path the platform does not make
+ * idempotent by itself (lambda/launchers/registry.ts). Plain single-target ECS relies on RunTask's
+ * clientToken alone.
+ */
+export function needsLaunchLedger(config: StackConfig): boolean {
+  if (config.aca) return true;
+  return config.ecs?.capacity === 'FARGATE_SPOT_THEN_FARGATE' || config.ecs?.failover !== undefined;
+}
+
 const DESCRIPTIONS = {
   ecs: 'Scalr serverless agent pool: API Gateway + Lambda dispatcher + single-run Fargate agents',
   aca: 'Scalr serverless agent pool: API Gateway + Lambda dispatcher + Azure Container Apps job executions',
@@ -34,6 +45,8 @@ export class DispatcherStack extends Stack {
   readonly agent?: FargateAgent;
   /** Present for `target=aca`. */
   readonly aca?: AcaTarget;
+  /** Present for `target=aca`, Spot then on-demand, and failover ({@link needsLaunchLedger}). */
+  readonly ledger?: LaunchLedger;
   readonly secrets: DispatcherSecrets;
   readonly dispatcher: DispatcherFunction;
   readonly webhookApi: WebhookApi;
@@ -89,6 +102,14 @@ export class DispatcherStack extends Stack {
       this.aca = new AcaTarget(this, 'Aca', { aca: config.aca });
       launchEnvironment = this.aca.dispatcherEnvironment();
     }
+    if (needsLaunchLedger(config)) {
+      this.ledger = new LaunchLedger(this, 'Ledger', {
+        ttlSeconds: config.ledgerTtlSeconds,
+        // The ACA target's table from before the ledger: same table, records kept.
+        logicalId: config.aca ? ACA_LEDGER_LOGICAL_ID : undefined,
+      });
+      launchEnvironment = { ...launchEnvironment, ...this.ledger.dispatcherEnvironment() };
+    }
 
     this.dispatcher = new DispatcherFunction(this, 'Dispatcher', {
       bundleTarget: config.target,
@@ -106,6 +127,7 @@ export class DispatcherStack extends Stack {
     if (this.agent && config.ecs?.failover) {
       grantFailoverLaunch(this, this.dispatcher.role, this.agent.family, config.ecs.failover);
     }
+    this.ledger?.grantLedgerWrites(this.dispatcher.role);
     this.aca?.grantLaunch(this.dispatcher.role);
 
     this.webhookApi = new WebhookApi(this, 'Webhook', {
@@ -229,15 +251,18 @@ export class DispatcherStack extends Stack {
         ]),
       });
     }
+    if (this.ledger) {
+      new CfnOutput(this, 'LedgerTableName', {
+        description:
+          'DynamoDB table of the launch ledger (one record per launch key, expiring after LEDGER_TTL_SECONDS)',
+        value: this.ledger.table.tableName,
+      });
+    }
     if (this.aca) this.addAzureOutputs(this.aca);
   }
 
   /** What the operator and, with federation, the Entra ID federated credential need (docs/azure.md). */
   private addAzureOutputs(aca: AcaTarget): void {
-    new CfnOutput(this, 'DedupTableName', {
-      description: 'DynamoDB table of the de-duplication records (one per Idempotency-Key)',
-      value: aca.dedupTable.tableName,
-    });
     if (!aca.federation) return;
     new CfnOutput(this, 'AzureFederatedCredentialSubject', {
       description:

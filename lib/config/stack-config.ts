@@ -142,8 +142,11 @@ export interface AcaStackConfig {
   readonly authorityHost: string;
   /** ARM endpoint for sovereign clouds; empty = the dispatcher's default (public Azure). */
   readonly armEndpoint: string;
-  /** How long a de-duplication record is kept (DynamoDB TTL). */
-  readonly dedupTtlSeconds: number;
+  /**
+   * `ACA_LIST_SETTLE_SECONDS`: how long after a start that may have succeeded the dispatcher waits
+   * before it trusts the job's execution list to show (or not show) that execution.
+   */
+  readonly listSettleSeconds: number;
 }
 
 /** Everything `bin/app.ts` needs to build the stack. */
@@ -166,6 +169,11 @@ export interface StackConfig {
   readonly ecs?: EcsStackConfig;
   /** Present when the target starts Azure Container Apps job executions (`target=aca`). */
   readonly aca?: AcaStackConfig;
+  /**
+   * How long a launch ledger record is kept (`LEDGER_TTL_SECONDS`, DynamoDB TTL); used when the stack
+   * has a ledger (aca, Spot then on-demand, failover).
+   */
+  readonly ledgerTtlSeconds: number;
 }
 
 /** One or more context values are wrong; the message lists every key at fault. */
@@ -224,10 +232,14 @@ export const CONTEXT_DEFAULTS = {
   azureCredentialsSecretArn: '',
   azureAuthorityHost: '',
   acaArmEndpoint: '',
-  dedupTtlSeconds: 604800,
+  acaListSettleSeconds: 30,
+  ledgerTtlSeconds: 604800,
 } as const;
 
-export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
+/** Context keys still read under their former name: former -> current. */
+export const FORMER_CONTEXT_KEYS = { dedupTtlSeconds: 'ledgerTtlSeconds' } as const;
+
+export type ContextKey = keyof typeof CONTEXT_DEFAULTS | keyof typeof FORMER_CONTEXT_KEYS;
 
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const STAGE_NAME = /^[A-Za-z0-9_]{1,128}$/;
@@ -259,8 +271,17 @@ class ContextReader {
   constructor(private readonly lookup: ContextLookup) {}
 
   private raw(key: ContextKey): unknown {
+    const value = this.given(key);
+    if (value !== undefined) return value;
+    return key in FORMER_CONTEXT_KEYS
+      ? CONTEXT_DEFAULTS[FORMER_CONTEXT_KEYS[key as keyof typeof FORMER_CONTEXT_KEYS]]
+      : CONTEXT_DEFAULTS[key as keyof typeof CONTEXT_DEFAULTS];
+  }
+
+  /** The value from the context, or undefined when it is not set. */
+  given(key: ContextKey): unknown {
     const value = this.lookup(key);
-    return value === undefined || value === null ? CONTEXT_DEFAULTS[key] : value;
+    return value === null ? undefined : value;
   }
 
   private fail(key: ContextKey, value: unknown, expected: string): void {
@@ -576,9 +597,27 @@ function readAca(context: ContextReader): AcaStackConfig {
     auth,
     authorityHost: optionalHttpsUrl(context, 'azureAuthorityHost', 'https://login.microsoftonline.us'),
     armEndpoint: optionalHttpsUrl(context, 'acaArmEndpoint', 'https://management.usgovcloudapi.net'),
-    // The dispatcher refuses less than 24 hours: Scalr may re-deliver a webhook that long after.
-    dedupTtlSeconds: context.integer('dedupTtlSeconds', 86_400, 366 * 86_400),
+    // The dispatcher's bounds (lambda/launchers/aca/aca-config.ts).
+    listSettleSeconds: context.integer('acaListSettleSeconds', 1, 600),
   };
+}
+
+/**
+ * `ledgerTtlSeconds`, or its former name `dedupTtlSeconds`. cdk.json always carries the new key, so the
+ * former name applies while the new one keeps its default; two different non-default values are refused
+ * rather than one silently ignored.
+ */
+function readLedgerTtl(context: ContextReader): number {
+  // The dispatcher refuses less than 24 hours: Scalr may re-deliver a webhook that long after.
+  const [min, max] = [86_400, 366 * 86_400];
+  const current = context.integer('ledgerTtlSeconds', min, max);
+  if (context.given('dedupTtlSeconds') === undefined) return current;
+  const former = context.integer('dedupTtlSeconds', min, max);
+  if (current === CONTEXT_DEFAULTS.ledgerTtlSeconds || current === former) return former;
+  context.problem(
+    `dedupTtlSeconds is ${former} and ledgerTtlSeconds is ${current}: dedupTtlSeconds is the former name of ledgerTtlSeconds; set only ledgerTtlSeconds`,
+  );
+  return current;
 }
 
 /**
@@ -642,6 +681,7 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
     alarmEmail: context.string('alarmEmail', EMAIL, 'an email address, or empty'),
     alarmTopicArn: context.string('alarmTopicArn', TOPIC_ARN, 'an SNS topic ARN, or empty'),
     ...(target === 'ecs' ? { ecs: readEcs(context) } : { aca: readAca(context) }),
+    ledgerTtlSeconds: readLedgerTtl(context),
   };
   if (context.problems.length > 0) throw new StackConfigError(context.problems);
   return config;

@@ -1,11 +1,17 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { AcaStackConfig } from '../config/stack-config.js';
 
 /** Audience Entra ID expects in a federated credential's token. */
 export const AZURE_TOKEN_AUDIENCE = 'api://AzureADTokenExchange';
+
+/**
+ * Logical ID of the ACA target's de-duplication table (construct path `Aca/DedupTable`), now the launch
+ * ledger's: an ACA stack keeps it, so an upgrade updates the table in place instead of replacing it
+ * and losing its records.
+ */
+export const ACA_LEDGER_LOGICAL_ID = 'AcaDedupTable3D54E422';
 
 /** Longest JWT lifetime the dispatcher may ask STS for (`AZURE_FEDERATION_TOKEN_SECONDS` caps at 3600). */
 const MAX_TOKEN_SECONDS = 3600;
@@ -17,13 +23,11 @@ export interface AcaTargetProps {
 }
 
 /**
- * The AWS side of the Azure Container Apps target: the de-duplication table and the dispatcher's
- * settings and grants. The job itself, its agent token and the Entra identity live in Azure
- * (docs/azure.md).
+ * The AWS side of the Azure Container Apps target: the dispatcher's settings and grants. The job
+ * itself, its agent token and the Entra identity live in Azure (docs/azure.md); the launch ledger the
+ * target needs is the stack's `LaunchLedger`.
  */
 export class AcaTarget extends Construct {
-  /** One record per de-duplication key (`pk`), expiring through the TTL attribute `expiresAt`. */
-  readonly dedupTable: dynamodb.Table;
   /** True when the dispatcher authenticates with an STS JWT (`aws-federation`), not a client secret. */
   readonly federation: boolean;
   private readonly aca: AcaStackConfig;
@@ -32,16 +36,6 @@ export class AcaTarget extends Construct {
     super(scope, id);
     this.aca = props.aca;
     this.federation = props.aca.auth.mode === 'aws-federation';
-
-    this.dedupTable = new dynamodb.Table(this, 'DedupTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      // Cheap at this size, and a bad deploy or a bug cannot erase the launch records for good.
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      // Records live for days at most; keeping the table after the stack is gone has no use.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
   }
 
   /** Settings the dispatcher function needs for `LAUNCH_TARGET=aca` (see lambda/launchers/aca/aca-config.ts). */
@@ -53,8 +47,7 @@ export class AcaTarget extends Construct {
       ACA_RESOURCE_GROUP: aca.resourceGroup,
       ACA_JOB_NAME: aca.jobName,
       AZURE_AUTH: aca.auth.mode,
-      DEDUP_TABLE_NAME: this.dedupTable.tableName,
-      DEDUP_TTL_SECONDS: String(aca.dedupTtlSeconds),
+      ACA_LIST_SETTLE_SECONDS: String(aca.listSettleSeconds),
     };
     if (aca.auth.mode === 'aws-federation') {
       environment.AZURE_TENANT_ID = aca.auth.tenantId;
@@ -70,18 +63,11 @@ export class AcaTarget extends Construct {
   }
 
   /**
-   * Lets the dispatcher keep its de-duplication records (the four item calls `DedupStore` makes) and,
-   * with `aws-federation`, obtain a JWT for Entra ID from STS. The client-secret read is granted with
-   * the other secrets (`DispatcherSecrets.policyArns()`).
+   * With `aws-federation`, lets the dispatcher obtain a JWT for Entra ID from STS. The client-secret
+   * read is granted with the other secrets (`DispatcherSecrets.policyArns()`), the ledger's item calls
+   * by `LaunchLedger.grantLedgerWrites`.
    */
   grantLaunch(role: iam.IRole): void {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'KeepDedupRecords',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        resources: [this.dedupTable.tableArn],
-      }),
-    );
     if (this.aca.auth.mode !== 'aws-federation') return;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

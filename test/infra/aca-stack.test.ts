@@ -33,11 +33,14 @@ const ECS_RESOURCE_TYPES = [
   'AWS::Events::Rule',
 ];
 
-const DEDUP_STATEMENT = {
-  Sid: 'KeepDedupRecords',
+/** The logical ID the ACA table had before it became the launch ledger; a new one would replace it. */
+const ACA_TABLE_ID = 'AcaDedupTable3D54E422';
+
+const LEDGER_STATEMENT = {
+  Sid: 'KeepLaunchLedger',
   Effect: 'Allow',
   Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  Resource: { 'Fn::GetAtt': [expect.stringMatching(/^AcaDedupTable/), 'Arn'] },
+  Resource: { 'Fn::GetAtt': [ACA_TABLE_ID, 'Arn'] },
 };
 
 describe('DispatcherStack with target=aca and AWS outbound identity federation', () => {
@@ -57,7 +60,7 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
     expect(stack.secrets.agentTokenSecret).toBeUndefined();
   });
 
-  it('keeps de-duplication records in an on-demand table keyed by pk, expiring through expiresAt', () => {
+  it('keeps the launch ledger in an on-demand table keyed by pk, expiring through expiresAt', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
@@ -72,6 +75,11 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
     });
   });
 
+  it('keeps the logical ID of the former de-duplication table, so an upgrade does not replace it', () => {
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual([ACA_TABLE_ID]);
+    expect(stack.ledger).toBeDefined();
+  });
+
   it('gives the function the aca settings of the configuration contract, without an agent token', () => {
     const env = functionEnvironment(template);
 
@@ -83,8 +91,9 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
       AZURE_AUTH: 'aws-federation',
       AZURE_TENANT_ID: ACA_CONTEXT.azureTenantId,
       AZURE_CLIENT_ID: ACA_CONTEXT.azureClientId,
-      DEDUP_TABLE_NAME: { Ref: expect.stringMatching(/^AcaDedupTable/) },
-      DEDUP_TTL_SECONDS: '604800',
+      ACA_LIST_SETTLE_SECONDS: '30',
+      LEDGER_TABLE_NAME: { Ref: ACA_TABLE_ID },
+      LEDGER_TTL_SECONDS: '604800',
       WEBHOOK_SECRET_ARN: { Ref: expect.stringMatching(/^SecretsWebhookSecret/) },
       LAUNCH_DEADLINE_MS: '20000',
     });
@@ -99,7 +108,7 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
         Action: 'secretsmanager:GetSecretValue',
         Resource: { Ref: expect.stringMatching(/^SecretsWebhookSecret/) },
       },
-      DEDUP_STATEMENT,
+      LEDGER_STATEMENT,
       {
         Sid: 'GetAzureFederationToken',
         Effect: 'Allow',
@@ -144,7 +153,7 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
         'WebhookSecretArn',
         'GetWebhookSecretCommand',
         'ScalrPoolHeaders',
-        'DedupTableName',
+        'LedgerTableName',
         'AzureFederatedCredentialSubject',
         'AzureFederatedCredentialAudience',
         'GetAzureFederatedCredentialIssuerCommand',
@@ -161,7 +170,8 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
     expect(out.GetAzureFederatedCredentialIssuerCommand?.Value).toBe(
       'aws iam get-outbound-web-identity-federation-info --query IssuerIdentifier --output text',
     );
-    expect(out.DedupTableName?.Value).toEqual({ Ref: expect.stringMatching(/^AcaDedupTable/) });
+    expect(out.LedgerTableName?.Value).toEqual({ Ref: ACA_TABLE_ID });
+    expect(out.DedupTableName).toBeUndefined();
   });
 });
 
@@ -183,12 +193,12 @@ describe('DispatcherStack with target=aca and a client secret', () => {
           `${ACA_CLIENT_SECRET_CONTEXT.azureCredentialsSecretArn}-??????`,
         ],
       },
-      DEDUP_STATEMENT,
+      LEDGER_STATEMENT,
     ]);
     expect(JSON.stringify(template.toJSON())).not.toContain('sts:GetWebIdentityToken');
   });
 
-  it('passes the secret, the container, the sovereign-cloud endpoints and the TTL to the function', () => {
+  it('passes the secret, the container, the sovereign-cloud endpoints, the settle time and the TTL to the function', () => {
     const env = functionEnvironment(template);
 
     expect(env).toMatchObject({
@@ -198,9 +208,17 @@ describe('DispatcherStack with target=aca and a client secret', () => {
       ACA_CONTAINER_NAME: 'agent',
       AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us',
       ACA_ARM_ENDPOINT: 'https://management.usgovcloudapi.net',
-      DEDUP_TTL_SECONDS: '86400',
+      ACA_LIST_SETTLE_SECONDS: '120',
+      // From the former key dedupTtlSeconds.
+      LEDGER_TTL_SECONDS: '86400',
     });
-    for (const name of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AGENT_TOKEN_SECRET_ARN']) {
+    for (const name of [
+      'AZURE_TENANT_ID',
+      'AZURE_CLIENT_ID',
+      'AGENT_TOKEN_SECRET_ARN',
+      'DEDUP_TABLE_NAME',
+      'DEDUP_TTL_SECONDS',
+    ]) {
       expect(env[name], name).toBeUndefined();
     }
   });
@@ -208,7 +226,7 @@ describe('DispatcherStack with target=aca and a client secret', () => {
   it('creates no secret besides the webhook secret, and no federation outputs', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     const out = outputs(template);
-    expect(out.DedupTableName).toBeDefined();
+    expect(out.LedgerTableName).toBeDefined();
     expect(out.AzureFederatedCredentialSubject).toBeUndefined();
     expect(out.AgentTokenSecretArn).toBeUndefined();
   });

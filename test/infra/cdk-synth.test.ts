@@ -104,7 +104,11 @@ describe('npx cdk synth through the real CLI, offline', () => {
       [],
     );
     expect(Object.keys(template.Outputs)).toEqual(
-      expect.arrayContaining(['AzureFederatedCredentialSubject', 'GetAzureFederatedCredentialIssuerCommand']),
+      expect.arrayContaining([
+        'AzureFederatedCredentialSubject',
+        'GetAzureFederatedCredentialIssuerCommand',
+        'LedgerTableName',
+      ]),
     );
     expect(readFileSync(join(outdir, 'manifest.json'), 'utf8')).not.toContain('missing');
   });

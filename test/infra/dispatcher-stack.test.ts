@@ -127,6 +127,15 @@ describe('DispatcherStack with the default new VPC', () => {
   });
 
   describe('least privilege', () => {
+    it('has no launch ledger with one on-demand target: RunTask clientToken keeps launches single', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 0);
+      expect(JSON.stringify(statements(template))).not.toContain('dynamodb:');
+      expect(Object.keys(functionEnvironment(template)).filter((name) => /LEDGER|DEDUP/.test(name))).toEqual(
+        [],
+      );
+      expect(Object.keys(template.toJSON().Outputs)).not.toContain('LedgerTableName');
+    });
+
     it('runs only the agent task definition family, only on the agent cluster', () => {
       const runTask = statements(template).find((s) => s.Action === 'ecs:RunTask');
 
@@ -375,6 +384,31 @@ describe('DispatcherStack with an existing VPC, token secret and alarm email', (
       ECS_SECURITY_GROUPS: 'sg-0a1b2c3d4e5f60733',
       ECS_CAPACITY: 'FARGATE_SPOT_THEN_FARGATE',
     });
+  });
+
+  it('keeps a launch ledger for Spot then on-demand, with the four item calls on its ARN only', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    expect(tableId).toMatch(/^LedgerTable/);
+
+    expect(statements(template).filter((s) => JSON.stringify(s.Action).includes('dynamodb:'))).toEqual([
+      {
+        Sid: 'KeepLaunchLedger',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      },
+    ]);
+    expect(functionEnvironment(template)).toMatchObject({
+      LEDGER_TABLE_NAME: { Ref: tableId },
+      LEDGER_TTL_SECONDS: '604800',
+    });
+    expect(template.toJSON().Outputs.LedgerTableName?.Value).toEqual({ Ref: tableId });
   });
 
   it('turns public IPs off in private subnets', () => {

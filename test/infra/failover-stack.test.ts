@@ -118,6 +118,31 @@ describe('DispatcherStack with a failover Region', () => {
   });
 });
 
+describe('DispatcherStack with a failover Region and on-demand capacity only', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = buildStack({ ...FAILOVER_CONTEXT, capacity: 'FARGATE' }));
+  });
+
+  it('keeps a launch ledger: two Regions share no RunTask clientToken', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+
+    expect(statement(template, 'KeepLaunchLedger')).toEqual({
+      Sid: 'KeepLaunchLedger',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+    });
+    expect(functionEnvironment(template)).toMatchObject({
+      ECS_CAPACITY: 'FARGATE',
+      FAILOVER_TARGETS: 'ecs:SECONDARY',
+      LEDGER_TABLE_NAME: { Ref: tableId },
+      LEDGER_TTL_SECONDS: '604800',
+    });
+  });
+});
+
 describe('failoverEnvironment', () => {
   it("sets an empty security group list so the secondary never inherits the primary's groups", () => {
     const env = failoverEnvironment({

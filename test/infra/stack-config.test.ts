@@ -212,8 +212,9 @@ describe('parseStackConfig with target=aca', () => {
       auth: { mode: 'aws-federation', tenantId: ACA.azureTenantId, clientId: ACA.azureClientId },
       authorityHost: '',
       armEndpoint: '',
-      dedupTtlSeconds: 604800,
+      listSettleSeconds: 30,
     });
+    expect(config.ledgerTtlSeconds).toBe(604800);
   });
 
   it('reads client-secret auth, sovereign-cloud endpoints and a TTL override', () => {
@@ -226,7 +227,8 @@ describe('parseStackConfig with target=aca', () => {
       acaContainerName: 'agent',
       azureAuthorityHost: 'https://login.microsoftonline.us',
       acaArmEndpoint: 'https://management.usgovcloudapi.net',
-      dedupTtlSeconds: '86400',
+      acaListSettleSeconds: '120',
+      ledgerTtlSeconds: '86400',
     });
 
     expect(config.aca).toMatchObject({
@@ -237,8 +239,9 @@ describe('parseStackConfig with target=aca', () => {
       },
       authorityHost: 'https://login.microsoftonline.us',
       armEndpoint: 'https://management.usgovcloudapi.net',
-      dedupTtlSeconds: 86400,
+      listSettleSeconds: 120,
     });
+    expect(config.ledgerTtlSeconds).toBe(86400);
   });
 
   it('names every missing Azure key at once', () => {
@@ -276,9 +279,34 @@ describe('parseStackConfig with target=aca', () => {
     expect(message).not.toContain('azureTenantId');
   });
 
-  it('keeps de-duplication records at least a day', () => {
+  it('keeps launch ledger records at least a day', () => {
+    expect(problemsOf({ ...ACA, ledgerTtlSeconds: '3600' })).toContain(
+      'ledgerTtlSeconds is "3600": expected a whole number from 86400 to 31622400',
+    );
     expect(problemsOf({ ...ACA, dedupTtlSeconds: '3600' })).toContain(
       'dedupTtlSeconds is "3600": expected a whole number from 86400 to 31622400',
+    );
+  });
+
+  it('still reads the former name dedupTtlSeconds while ledgerTtlSeconds keeps its default', () => {
+    expect(parse({ ...ACA, dedupTtlSeconds: '86400' }).ledgerTtlSeconds).toBe(86400);
+    // cdk.json carries ledgerTtlSeconds at its default: the former key given with -c still applies.
+    expect(parse({ ...CONTEXT_DEFAULTS, dedupTtlSeconds: '1209600' }).ledgerTtlSeconds).toBe(1209600);
+    expect(parse({ dedupTtlSeconds: '86400', ledgerTtlSeconds: '86400' }).ledgerTtlSeconds).toBe(86400);
+  });
+
+  it('refuses ledgerTtlSeconds and its former name with different values', () => {
+    expect(problemsOf({ dedupTtlSeconds: '86400', ledgerTtlSeconds: '172800' })).toContain(
+      'dedupTtlSeconds is 86400 and ledgerTtlSeconds is 172800: dedupTtlSeconds is the former name of ledgerTtlSeconds; set only ledgerTtlSeconds',
+    );
+  });
+
+  it('trusts the ACA execution list from 1 to 600 seconds after a start', () => {
+    expect(problemsOf({ ...ACA, acaListSettleSeconds: '0' })).toContain(
+      'acaListSettleSeconds is "0": expected a whole number from 1 to 600',
+    );
+    expect(problemsOf({ ...ACA, acaListSettleSeconds: 601 })).toContain(
+      'acaListSettleSeconds is 601: expected a whole number from 1 to 600',
     );
   });
 
@@ -309,7 +337,7 @@ describe('parseStackConfig with target=aca', () => {
 
   it('ignores the ECS-only keys, and ignores the Azure keys with target=ecs', () => {
     const aca = parse({ ...ACA, capacity: 'SPOT', agentImageTag: 'latest', agentTokenSecretArn: 'nope' });
-    const ecs = parse({ acaSubscriptionId: 'nope', dedupTtlSeconds: 1 });
+    const ecs = parse({ acaSubscriptionId: 'nope', acaListSettleSeconds: 0 });
 
     expect(aca.ecs).toBeUndefined();
     expect(ecs.aca).toBeUndefined();

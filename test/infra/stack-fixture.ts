@@ -55,7 +55,9 @@ export const ACA_CLIENT_SECRET_CONTEXT = {
   azureCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure',
   azureAuthorityHost: 'https://login.microsoftonline.us',
   acaArmEndpoint: 'https://management.usgovcloudapi.net',
+  // The former name of ledgerTtlSeconds, still read.
   dedupTtlSeconds: '86400',
+  acaListSettleSeconds: '120',
   alarmEmail: 'ops@example.com',
 } as const;
 
