@@ -25,7 +25,7 @@ export function failoverEnvironment(failover: FailoverConfig): Record<string, st
 
 /**
  * Mirrors `FargateAgent.grantLaunch` for the cluster in the failover Region: RunTask of the same family
- * on that cluster only, tagging only at launch, ListTasks on that cluster, PassRole of the failover
+ * on that cluster only, tagging only at launch, PassRole of the failover
  * stack's two agent roles to ECS tasks only.
  */
 export function grantFailoverLaunch(
@@ -56,13 +56,6 @@ export function grantFailoverLaunch(
       actions: ['ecs:TagResource'],
       resources: [arn('task', `${failover.clusterName}/*`)],
       conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'FindEarlierFailoverLaunch',
-      actions: ['ecs:ListTasks'],
-      // ListTasks has no resource type of its own; the cluster condition scopes it.
-      resources: ['*'],
-      conditions: clusterCondition,
     }),
     new iam.PolicyStatement({
       sid: 'PassFailoverAgentRoles',

@@ -205,7 +205,8 @@ export class FargateAgent extends Construct {
 
   /**
    * Lets the dispatcher start agent tasks and nothing else: RunTask of this family on this cluster,
-   * tagging only at launch, ListTasks on this cluster, PassRole of the two task roles to ECS tasks.
+   * tagging only at launch, PassRole of the two task roles to ECS tasks. No ListTasks: whether a key
+   * launched is never decided from a listing (the clientToken or the launch ledger decides).
    */
   grantLaunch(role: iam.IRole): void {
     const stack = Stack.of(this);
@@ -238,13 +239,6 @@ export class FargateAgent extends Construct {
         conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
       }),
       new iam.PolicyStatement({
-        sid: 'FindEarlierLaunch',
-        actions: ['ecs:ListTasks'],
-        // ListTasks has no resource type of its own; the cluster condition scopes it.
-        resources: ['*'],
-        conditions: clusterCondition,
-      }),
-      new iam.PolicyStatement({
         sid: 'PassAgentRoles',
         actions: ['iam:PassRole'],
         resources: [this.taskRole.roleArn, this.executionRole.roleArn],
@@ -265,11 +259,6 @@ export class FargateAgent extends Construct {
         id: task(`task/<${clusterId}>/*`),
         reason:
           'Task ids are only known after RunTask; TagResource is further limited to ecs:CreateAction=RunTask.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ecs:ListTasks has no resource type; the statement is limited to this cluster by the ecs:cluster condition.',
       },
     );
   }

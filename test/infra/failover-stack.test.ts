@@ -72,14 +72,9 @@ describe('DispatcherStack with a failover Region', () => {
     });
   });
 
-  it('lets it list tasks only on the failover cluster', () => {
-    expect(statement(template, 'FindEarlierFailoverLaunch')).toEqual({
-      Sid: 'FindEarlierFailoverLaunch',
-      Effect: 'Allow',
-      Action: 'ecs:ListTasks',
-      Resource: '*',
-      Condition: WEST_CLUSTER,
-    });
+  it('grants no ListTasks: a failover is never decided from a listing', () => {
+    expect(statement(template, 'FindEarlierFailoverLaunch')).toBeUndefined();
+    expect(statement(template, 'FindEarlierLaunch')).toBeUndefined();
   });
 
   it("lets it pass only the failover stack's agent roles, only to ECS tasks", () => {
@@ -93,7 +88,7 @@ describe('DispatcherStack with a failover Region', () => {
   });
 
   it("keeps the primary's statements", () => {
-    for (const sid of ['RunAgentTask', 'TagAgentTaskAtLaunch', 'FindEarlierLaunch', 'PassAgentRoles']) {
+    for (const sid of ['RunAgentTask', 'TagAgentTaskAtLaunch', 'PassAgentRoles']) {
       expect(statement(template, sid), sid).toBeDefined();
     }
   });
