@@ -4,6 +4,9 @@
  */
 
 import { AZURE_AUTH_MODES } from '../../lambda/launchers/aca/aca-config.js';
+import { FARGATE_TASK_SIZES } from '../../lambda/launchers/ecs/fargate-sizes.js';
+
+export { FARGATE_TASK_SIZES };
 
 /** How the stack reads one context key; `app.node.tryGetContext` in `bin/app.ts`. */
 export type ContextLookup = (key: string) => unknown;
@@ -21,23 +24,6 @@ export type SubnetType = (typeof SUBNET_TYPES)[number];
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-
-/** Fargate's allowed task sizes: cpu units -> allowed memory (MiB). */
-export const FARGATE_TASK_SIZES: Readonly<Record<number, readonly number[]>> = {
-  256: [512, 1024, 2048],
-  512: range(1024, 4096, 1024),
-  1024: range(2048, 8192, 1024),
-  2048: range(4096, 16384, 1024),
-  4096: range(8192, 30720, 1024),
-  8192: range(16384, 61440, 4096),
-  16384: range(32768, 122880, 8192),
-};
-
-function range(from: number, to: number, step: number): number[] {
-  const values: number[] = [];
-  for (let value = from; value <= to; value += step) values.push(value);
-  return values;
-}
 
 /** Settings of the webhook API (API Gateway REST API). */
 export interface ApiConfig {

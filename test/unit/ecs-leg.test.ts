@@ -21,6 +21,7 @@ const config: EcsConfig = {
   securityGroups: [],
   assignPublicIp: 'DISABLED',
   capacity: 'FARGATE',
+  sizeByAction: new Map(),
 };
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 2, minAttemptMs: 10, attemptTimeoutMs: 1000 };
 const TASK = 'arn:aws:ecs:us-east-1:123456789012:task/agents/abc';
@@ -270,5 +271,29 @@ describe('EcsLeg', () => {
 
     expect(result.details?.capacityProvider).toBe('FARGATE_SPOT');
     expect(ecs).toReceiveCommandTimes(RunTaskCommand, 2);
+  });
+});
+
+describe('task size per Scalr action', () => {
+  beforeEach(() => ecs.reset());
+
+  it('sends task-level cpu and memory overrides for a sized action, none for the others', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
+    const sized = { ...config, sizeByAction: new Map([['plan', { cpu: 1024, memoryMiB: 2048 }]]) };
+    const leg = new EcsLeg(client(), sized, {
+      ...shared,
+      target: 'ecs',
+      name: 'ecs/FARGATE',
+      provider: 'FARGATE',
+      failFastOnCapacity: false,
+    });
+
+    await leg.attempt(request({ action: 'plan' }));
+    await leg.attempt(request({ action: 'apply', dedupKey: 'atask-2' }));
+
+    const [plan, apply] = ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input.overrides);
+    expect(plan).toMatchObject({ cpu: '1024', memory: '2048' });
+    expect(apply?.cpu).toBeUndefined();
+    expect(apply?.memory).toBeUndefined();
   });
 });

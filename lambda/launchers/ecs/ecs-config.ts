@@ -1,4 +1,6 @@
 import { type Env, EnvReader } from '../../config/env-reader.js';
+import { ConfigError } from '../../errors.js';
+import { parseSizeByAction, type TaskSize } from './fargate-sizes.js';
 
 export const ECS_CAPACITIES = ['FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT_THEN_FARGATE'] as const;
 export type EcsCapacity = (typeof ECS_CAPACITIES)[number];
@@ -12,6 +14,8 @@ export interface EcsConfig {
   readonly securityGroups: readonly string[];
   readonly assignPublicIp: 'ENABLED' | 'DISABLED';
   readonly capacity: EcsCapacity;
+  /** Task size per Scalr action (`ECS_SIZE_BY_ACTION`), as task-level RunTask overrides. */
+  readonly sizeByAction: ReadonlyMap<string, TaskSize>;
 }
 
 const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
@@ -35,5 +39,14 @@ export function loadEcsConfig(envVars: Env): EcsConfig {
     ),
     assignPublicIp: env.oneOf('ECS_ASSIGN_PUBLIC_IP', ['ENABLED', 'DISABLED'], 'DISABLED'),
     capacity: env.oneOf('ECS_CAPACITY', ECS_CAPACITIES, 'FARGATE'),
+    sizeByAction: sizeByActionFrom(env.optional('ECS_SIZE_BY_ACTION') ?? ''),
   };
+}
+
+function sizeByActionFrom(text: string): ReadonlyMap<string, TaskSize> {
+  try {
+    return parseSizeByAction(text);
+  } catch (error) {
+    throw new ConfigError(`ECS_SIZE_BY_ACTION: ${(error as Error).message}`);
+  }
 }

@@ -30,6 +30,8 @@ export function runTaskInput(
   clientToken: string,
 ): RunTaskCommandInput {
   const strategy: CapacityProviderStrategyItem[] = [{ capacityProvider: provider, weight: 1 }];
+  // Task-level overrides: a plan can run smaller than an apply (ECS_SIZE_BY_ACTION).
+  const size = request.action === undefined ? undefined : config.sizeByAction.get(request.action);
   return {
     cluster: config.cluster,
     taskDefinition: config.taskDefinition,
@@ -46,6 +48,7 @@ export function runTaskInput(
     },
     overrides: {
       containerOverrides: [{ name: config.containerName, environment: dispatchContextEnvironment(request) }],
+      ...(size === undefined ? {} : { cpu: String(size.cpu), memory: String(size.memoryMiB) }),
     },
     tags: tagsFor(request),
     propagateTags: 'TASK_DEFINITION',
