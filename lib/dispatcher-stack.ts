@@ -83,6 +83,10 @@ export class DispatcherStack extends Stack {
         scalrUrl: config.ecs.scalrUrl || undefined,
         capacity: config.ecs.capacity,
         stopTimeoutSeconds: config.ecs.stopTimeoutSeconds,
+        ephemeralStorageGiB: config.ecs.ephemeralStorageGiB,
+        cpuArchitecture: config.ecs.cpuArchitecture,
+        sizeByAction: config.ecs.sizeByAction,
+        imageSource: config.ecs.imageSource,
         containerInsights: config.ecs.containerInsights,
         logRetention: retention,
       });

@@ -10,7 +10,9 @@ export const LAMBDA_BUNDLE = {
   // The SDK's ES modules tree-shake; its single-file CommonJS builds do not (581 -> 421 KiB, ~40% faster import).
   mainFields: ['module', 'main'],
   minify: true,
-  sourceMap: true,
+  // No source map: the function does not enable --enable-source-maps (it parsed the map at every
+  // cold start, ~30 ms), so a shipped map would only be dead weight; logs carry error names, not stacks.
+  sourceMap: false,
   sourcesContent: false,
   // CommonJS dependencies inside an ESM bundle still call require().
   banner:

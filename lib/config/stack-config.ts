@@ -4,7 +4,7 @@
  */
 
 import { AZURE_AUTH_MODES } from '../../lambda/launchers/aca/aca-config.js';
-import { FARGATE_TASK_SIZES } from '../../lambda/launchers/ecs/fargate-sizes.js';
+import { FARGATE_TASK_SIZES, parseSizeByAction } from '../../lambda/launchers/ecs/fargate-sizes.js';
 
 export { FARGATE_TASK_SIZES };
 
@@ -65,7 +65,15 @@ export interface EcsStackConfig {
   /** `SCALR_URL`; empty = the agent reads the account URL from its token. */
   readonly scalrUrl: string;
   readonly capacity: EcsCapacity;
+  /** Fargate's SIGTERM-to-SIGKILL time; the agent's own grace shutdown gets 10 s less. */
   readonly stopTimeoutSeconds: number;
+  /** Fargate ephemeral storage in GiB (21-200); Scalr asks for 20 GB free per agent. */
+  readonly ephemeralStorageGiB: number;
+  readonly cpuArchitecture: CpuArchitecture;
+  /** Task size per Scalr action (`plan=1024/2048,...`), as RunTask overrides; empty = the task definition's. */
+  readonly sizeByAction: string;
+  /** Where the agent image is pulled from (Docker Hub limits anonymous pulls per IP). */
+  readonly imageSource: ImageSource;
   readonly containerInsights: boolean;
   readonly network: NetworkConfig;
   /** `LAUNCH_RATE_PER_SECOND` / `LAUNCH_BURST` of the dispatcher's launch pacer. */
@@ -73,6 +81,21 @@ export interface EcsStackConfig {
   /** Present when a cluster in a second Region takes launches the primary cannot start. */
   readonly failover?: FailoverConfig;
 }
+
+export const CPU_ARCHITECTURES = ['X86_64', 'ARM64'] as const;
+export type CpuArchitecture = (typeof CPU_ARCHITECTURES)[number];
+
+export const IMAGE_SOURCES = ['registry', 'ecr-pull-through', 'registry-credentials'] as const;
+
+/**
+ * `registry`: pulled as named (Docker Hub anonymously for `scalr/agent`); `ecr-pull-through`: through an
+ * ECR pull-through cache rule for Docker Hub in this account and Region; `registry-credentials`: from
+ * Docker Hub with the stack's Docker Hub credentials (`repositoryCredentials`).
+ */
+export type ImageSource =
+  | { readonly kind: 'registry' }
+  | { readonly kind: 'ecr-pull-through'; readonly credentialsSecretArn: string }
+  | { readonly kind: 'registry-credentials'; readonly credentialsSecretArn: string };
 
 /** The dispatcher's per-process token bucket in front of RunTask (docs/reliability.md, "Pacing"). */
 export interface PacingConfig {
@@ -193,12 +216,17 @@ export const CONTEXT_DEFAULTS = {
   scalrUrl: '',
   capacity: 'FARGATE',
   stopTimeoutSeconds: 120,
+  ephemeralStorageGiB: 30,
+  agentCpuArchitecture: 'X86_64',
+  agentSizeByAction: '',
+  imageSource: 'registry',
+  dockerHubCredentialsSecretArn: '',
   containerInsights: false,
   vpcCidr: '10.80.0.0/22',
   vpcId: '',
   subnetIds: '',
   securityGroupIds: '',
-  subnetType: 'private',
+  subnetType: '',
   launchRatePerSecond: 20,
   launchBurst: 100,
   failoverRegion: '',
@@ -233,7 +261,11 @@ const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
-const SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+// Complete ARNs only: the name plus the "-" and six characters Secrets Manager appends. A partial ARN
+// would be granted as if complete, and every read would then be denied.
+const SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
+const COMPLETE_ARN_HINT =
+  'the complete ARN, ending in "-" and six characters (aws secretsmanager describe-secret --secret-id <name> --query ARN)';
 const TOPIC_ARN = /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
@@ -370,7 +402,7 @@ function readNetwork(context: ContextReader): NetworkConfig {
     SECURITY_GROUP_ID,
     'security group ids (sg-0123abcd...)',
   );
-  const subnetType = context.oneOf('subnetType', SUBNET_TYPES);
+  const subnetTypeText = context.string('subnetType');
   if (vpcId === '') {
     if (subnetIds.length > 0 || securityGroupIds.length > 0) {
       context.problem('subnetIds and securityGroupIds need vpcId: set vpcId to use an existing VPC');
@@ -385,6 +417,13 @@ function readNetwork(context: ContextReader): NetworkConfig {
   if (subnetIds.length === 0) {
     context.problem('subnetIds is empty: expected at least one subnet id of the VPC given in vpcId');
   }
+  // No default: a default VPC has public subnets only, and a wrong guess fails every task at start.
+  if (!(SUBNET_TYPES as readonly string[]).includes(subnetTypeText)) {
+    context.problem(
+      `subnetType is ${JSON.stringify(subnetTypeText)}: with vpcId, say public (tasks get a public IP; e.g. the default VPC) or private (the subnets route out through a NAT gateway)`,
+    );
+  }
+  const subnetType = subnetTypeText === 'public' ? 'public' : 'private';
   return { kind: 'existing', vpcId, subnetIds, securityGroupIds, subnetType };
 }
 
@@ -424,8 +463,12 @@ function readEcs(context: ContextReader): EcsStackConfig {
     memoryMiB,
     scalrUrl,
     capacity: context.oneOf('capacity', ECS_CAPACITIES),
-    // Fargate caps stopTimeout at 120 s.
-    stopTimeoutSeconds: context.integer('stopTimeoutSeconds', 2, 120),
+    // Fargate caps stopTimeout at 120 s; Scalr's graceful shutdown needs at least 30 s.
+    stopTimeoutSeconds: context.integer('stopTimeoutSeconds', 30, 120),
+    ephemeralStorageGiB: context.integer('ephemeralStorageGiB', 21, 200),
+    cpuArchitecture: context.oneOf('agentCpuArchitecture', CPU_ARCHITECTURES),
+    sizeByAction: readSizeByAction(context),
+    imageSource: readImageSource(context),
     containerInsights: context.boolean('containerInsights'),
     network: readNetwork(context),
     pacing: {
@@ -434,6 +477,40 @@ function readEcs(context: ContextReader): EcsStackConfig {
     },
     ...readFailover(context),
   };
+}
+
+function readSizeByAction(context: ContextReader): string {
+  const text = context.string('agentSizeByAction');
+  try {
+    parseSizeByAction(text);
+  } catch (error) {
+    context.problem(`agentSizeByAction: ${(error as Error).message}`);
+  }
+  return text;
+}
+
+function readImageSource(context: ContextReader): ImageSource {
+  const kind = context.oneOf('imageSource', IMAGE_SOURCES);
+  const secretArn = context.string('dockerHubCredentialsSecretArn', SECRET_ARN, COMPLETE_ARN_HINT);
+  if (kind === 'registry') {
+    if (secretArn !== '')
+      context.problem(
+        'dockerHubCredentialsSecretArn needs imageSource=ecr-pull-through or registry-credentials',
+      );
+    return { kind };
+  }
+  if (secretArn === '') {
+    // ECR's pull-through cache and ECS's repositoryCredentials read differently shaped secrets.
+    const shape = kind === 'ecr-pull-through' ? '{"username","accessToken"}' : '{"username","password"}';
+    context.problem(
+      `dockerHubCredentialsSecretArn is empty: imageSource=${kind} needs a secret holding ${shape} of a Docker Hub account`,
+    );
+  } else if (kind === 'ecr-pull-through' && !/:secret:ecr-pullthroughcache\//.test(secretArn)) {
+    context.problem(
+      'dockerHubCredentialsSecretArn: ECR pull-through cache rules only read secrets whose name starts with "ecr-pullthroughcache/"',
+    );
+  }
+  return { kind, credentialsSecretArn: secretArn };
 }
 
 const FAILOVER_DETAIL_KEYS = [
@@ -552,7 +629,7 @@ function readAca(context: ContextReader): AcaStackConfig {
         context,
         'azureCredentialsSecretArn',
         SECRET_ARN,
-        'the ARN of a Secrets Manager secret holding {"tenantId","clientId","clientSecret"}',
+        `${COMPLETE_ARN_HINT} of a Secrets Manager secret holding {"tenantId","clientId","clientSecret"}`,
         'azureAuth=client-secret',
       ),
     };
@@ -661,7 +738,7 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
         ? context.string(
             'agentTokenSecretArn',
             SECRET_ARN,
-            'a Secrets Manager secret ARN, or empty to create the secret',
+            `${COMPLETE_ARN_HINT} of a Secrets Manager secret, or empty to create the secret`,
           )
         : '',
     alarmEmail: context.string('alarmEmail', EMAIL, 'an email address, or empty'),

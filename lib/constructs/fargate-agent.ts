@@ -3,10 +3,11 @@ import * as ecrRepository from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { EcsCapacity } from '../config/stack-config.js';
+import type { CpuArchitecture, EcsCapacity, ImageSource } from '../config/stack-config.js';
 import type { Network } from './network.js';
+import { grantReadBothForms } from './secrets.js';
 
 /** Props of {@link FargateAgent}. */
 export interface FargateAgentProps {
@@ -52,6 +53,27 @@ export interface FargateAgentProps {
    */
   readonly stopTimeoutSeconds?: number;
   /**
+   * Ephemeral storage of the task in GiB (Fargate: 21-200; its default of 20 GiB in all leaves less
+   * than the 20 GB free Scalr asks for).
+   * @default 30
+   */
+  readonly ephemeralStorageGiB?: number;
+  /**
+   * `ARM64` runs on Graviton (about 20 % cheaper per vCPU-hour); `scalr/agent` is published for both.
+   * @default 'X86_64'
+   */
+  readonly cpuArchitecture?: CpuArchitecture;
+  /**
+   * Task size per Scalr action, `plan=1024/2048,...` (`ECS_SIZE_BY_ACTION`), sent as RunTask overrides.
+   * @default - every action runs at the task definition's size
+   */
+  readonly sizeByAction?: string;
+  /**
+   * Where the image is pulled from.
+   * @default { kind: 'registry' } - as named; Docker Hub pulls are anonymous and rate-limited per IP
+   */
+  readonly imageSource?: ImageSource;
+  /**
    * CloudWatch Container Insights on the cluster (billed per metric).
    * @default false
    */
@@ -83,6 +105,7 @@ export class FargateAgent extends Construct {
   readonly capacity: EcsCapacity;
 
   private readonly network: Network;
+  private readonly sizeByAction: string;
 
   constructor(scope: Construct, id: string, props: FargateAgentProps) {
     super(scope, id);
@@ -126,11 +149,15 @@ export class FargateAgent extends Construct {
       memoryLimitMiB: props.memoryMiB ?? 4096,
       taskRole: this.taskRole,
       executionRole: this.executionRole,
+      ephemeralStorageGiB: props.ephemeralStorageGiB ?? 30,
       runtimePlatform: {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture:
+          props.cpuArchitecture === 'ARM64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
       },
     });
+    this.sizeByAction = props.sizeByAction ?? '';
+    const stopTimeoutSeconds = props.stopTimeoutSeconds ?? 120;
 
     const environment: Record<string, string> = {
       // One task per webhook: the agent takes one Scalr task, runs it in-process and exits.
@@ -138,19 +165,31 @@ export class FargateAgent extends Construct {
       SCALR_AGENT_DRIVER: 'local',
       // Nothing survives the task, so there is no connection state worth writing to disk.
       SCALR_AGENT_STATE_PERSISTENCE_ENABLED: 'false',
+      // Fargate sends SIGTERM and kills after stopTimeout (a Spot interruption gives two minutes): the
+      // agent stops Terraform gracefully and keeps 10 s to push the result, as Scalr's Helm charts do.
+      SCALR_AGENT_WORKER_ON_STOP_ACTION: 'grace-shutdown',
+      SCALR_AGENT_WORKER_GRACE_SHUTDOWN_TIMEOUT: String(stopTimeoutSeconds - 10),
     };
     if (props.scalrUrl) environment.SCALR_URL = props.scalrUrl;
 
     this.container = this.taskDefinition.addContainer('Agent', {
       containerName: AGENT_CONTAINER_NAME,
-      image: this.agentImage(props.image ?? 'scalr/agent', props.imageTag),
+      image: this.agentImage(
+        props.image ?? 'scalr/agent',
+        props.imageTag,
+        props.imageSource ?? { kind: 'registry' },
+      ),
       command: ['run'],
       essential: true,
       environment,
       secrets: { SCALR_AGENT_TOKEN: ecs.Secret.fromSecretsManager(props.agentTokenSecret) },
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'agent' }),
-      stopTimeout: Duration.seconds(props.stopTimeoutSeconds ?? 120),
+      stopTimeout: Duration.seconds(stopTimeoutSeconds),
     });
+    // A given secret ARN might be a partial one that looks complete: grant its other form too.
+    if (!(props.agentTokenSecret instanceof secretsmanager.Secret)) {
+      grantReadBothForms(props.agentTokenSecret, this.executionRole);
+    }
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
@@ -162,8 +201,19 @@ export class FargateAgent extends Construct {
    * Docker Hub (or any anonymous registry) by default. An ECR repository —
    * e.g. a mirror, to avoid Docker Hub's anonymous pull limits — gets pull rights on the execution role.
    */
-  private agentImage(image: string, tag: string): ecs.ContainerImage {
+  private agentImage(image: string, tag: string, source: ImageSource): ecs.ContainerImage {
     const stack = Stack.of(this);
+    if (source.kind === 'registry-credentials') {
+      const credentials = secretsmanager.Secret.fromSecretCompleteArn(
+        this,
+        'RegistryCredentials',
+        source.credentialsSecretArn,
+      );
+      grantReadBothForms(credentials, this.executionRole);
+      return ecs.ContainerImage.fromRegistry(`${image}:${tag}`, { credentials });
+    }
+    if (source.kind === 'ecr-pull-through')
+      return this.pullThroughImage(image, tag, source.credentialsSecretArn);
     const ecr = ECR_IMAGE.exec(image);
     if (!ecr) return ecs.ContainerImage.fromRegistry(`${image}:${tag}`);
     // Another account's repository also needs a repository policy that lets this account pull.
@@ -186,6 +236,61 @@ export class FargateAgent extends Construct {
     return ecs.ContainerImage.fromEcrRepository(repository, tag);
   }
 
+  /**
+   * Docker Hub through an ECR pull-through cache rule in this account and Region: the first pull of a
+   * tag copies it into ECR, later pulls are in-Region (faster, and not subject to Docker Hub's per-IP
+   * limits). ECR authenticates to Docker Hub with the given secret (`ecr-pullthroughcache/...`).
+   */
+  private pullThroughImage(image: string, tag: string, credentialArn: string): ecs.ContainerImage {
+    const stack = Stack.of(this);
+    // ECR allows 2-30 characters: the stack name, shortened, then `-dockerhub`.
+    const prefix = `${stack.stackName.toLowerCase().slice(0, 20).replace(/-+$/, '')}-dockerhub`;
+    const rule = new ecrRepository.CfnPullThroughCacheRule(this, 'DockerHubCache', {
+      ecrRepositoryPrefix: prefix,
+      upstreamRegistry: 'docker-hub',
+      upstreamRegistryUrl: 'registry-1.docker.io',
+      credentialArn,
+    });
+    // Official images live under library/ on Docker Hub.
+    const path = image.includes('/') ? image : `library/${image}`;
+    const repositoryArn = stack.formatArn({
+      service: 'ecr',
+      resource: 'repository',
+      resourceName: `${prefix}/*`,
+    });
+    this.executionRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PullAgentImageThroughCache',
+        actions: [
+          'ecr:BatchGetImage',
+          'ecr:GetDownloadUrlForLayer',
+          // The first pull of a tag creates the cached repository and imports the image.
+          'ecr:BatchImportUpstreamImage',
+          'ecr:CreateRepository',
+        ],
+        resources: [repositoryArn],
+      }),
+    );
+    this.executionRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+    );
+    Validations.of(this.executionRole).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ecr:GetAuthorizationToken has no resource type; pulls are limited to the cache prefix.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${prefix}/*]`,
+        reason:
+          'The pull-through cache creates one repository per upstream image under its prefix, named on first pull.',
+      },
+    );
+    const uri = `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${prefix}/${path}:${tag}`;
+    // The rule must exist before ECS first pulls through it.
+    this.taskDefinition.node.addDependency(rule);
+    return ecs.ContainerImage.fromRegistry(uri);
+  }
+
   /** Settings the dispatcher function needs for `LAUNCH_TARGET=ecs` (see lambda/launchers/ecs/ecs-config.ts). */
   dispatcherEnvironment(): Record<string, string> {
     return {
@@ -200,6 +305,7 @@ export class FargateAgent extends Construct {
       ECS_SECURITY_GROUPS: this.network.securityGroups.map((sg) => sg.securityGroupId).join(','),
       ECS_ASSIGN_PUBLIC_IP: this.network.assignPublicIp ? 'ENABLED' : 'DISABLED',
       ECS_CAPACITY: this.capacity,
+      ...(this.sizeByAction ? { ECS_SIZE_BY_ACTION: this.sizeByAction } : {}),
     };
   }
 

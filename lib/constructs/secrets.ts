@@ -1,4 +1,5 @@
 import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AGENT_TOKEN_PLACEHOLDER } from '../../lambda/secrets/agent-token-placeholder.js';
@@ -81,18 +82,31 @@ export class DispatcherSecrets extends Construct {
   policyArns(): string[] {
     return [this.webhookSecret, this.agentTokenSecret, this.azureCredentialsSecret]
       .filter((secret) => secret !== undefined)
-      .map(secretPolicyArn);
+      .flatMap(secretPolicyArns);
   }
 }
 
-/** Imports a secret by ARN without lookups. */
+/**
+ * Imports a secret by ARN without lookups. The stack configuration accepts complete ARNs only (ending
+ * in "-" and six characters), but a partial ARN whose name happens to end like that cannot be told
+ * apart: the grants cover both forms (`policyArns`, `grantReadBothForms`).
+ */
 function importSecret(scope: Construct, id: string, arn: string): secretsmanager.ISecret {
-  // A complete ARN ends in "-" plus 6 random characters; without them IAM needs a wildcard.
-  return /-[A-Za-z0-9]{6}$/.test(arn)
-    ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn)
-    : secretsmanager.Secret.fromSecretPartialArn(scope, id, arn);
+  return secretsmanager.Secret.fromSecretCompleteArn(scope, id, arn);
 }
 
-function secretPolicyArn(secret: secretsmanager.ISecret): string {
-  return secret.secretFullArn !== undefined ? secret.secretArn : `${secret.secretArn}-??????`;
+/** The secret's ARN, and for an imported one also the ARN it would have if it was a partial one. */
+function secretPolicyArns(secret: secretsmanager.ISecret): string[] {
+  const imported = !(secret instanceof secretsmanager.Secret);
+  return imported ? [secret.secretArn, `${secret.secretArn}-??????`] : [secret.secretArn];
+}
+
+/** Read access on both forms of an imported secret's ARN (see `importSecret`). */
+export function grantReadBothForms(secret: secretsmanager.ISecret, grantee: iam.IGrantable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resources: secretPolicyArns(secret),
+    }),
+  );
 }

@@ -181,7 +181,7 @@ describe('DispatcherStack with target=aca and a client secret', () => {
     ({ template } = buildStack(ACA_CLIENT_SECRET_CONTEXT));
   });
 
-  it('reads the Azure credentials secret (any suffix of the partial ARN) and gets no STS grant', () => {
+  it('reads the Azure credentials secret (under both forms of its ARN) and gets no STS grant', () => {
     expect(dispatcherStatements(template)).toEqual([
       expect.objectContaining({ Sid: 'WriteOwnLogs' }),
       {
@@ -190,6 +190,7 @@ describe('DispatcherStack with target=aca and a client secret', () => {
         Action: 'secretsmanager:GetSecretValue',
         Resource: [
           { Ref: expect.stringMatching(/^SecretsWebhookSecret/) },
+          ACA_CLIENT_SECRET_CONTEXT.azureCredentialsSecretArn,
           `${ACA_CLIENT_SECRET_CONTEXT.azureCredentialsSecretArn}-??????`,
         ],
       },

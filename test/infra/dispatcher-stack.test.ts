@@ -417,11 +417,12 @@ describe('DispatcherStack with an existing VPC, token secret and alarm email', (
     );
   });
 
-  it('scopes secret reads of a partial ARN to the suffix Secrets Manager adds', () => {
+  it('reads a given secret under both forms of its ARN: a partial ARN can look complete', () => {
     const read = statements(template).find((s) => s.Action === 'secretsmanager:GetSecretValue');
 
     expect(read?.Resource).toEqual([
       { Ref: expect.stringMatching(/^SecretsWebhookSecret/) },
+      IMPORTED_VPC_CONTEXT.agentTokenSecretArn,
       `${IMPORTED_VPC_CONTEXT.agentTokenSecretArn}-??????`,
     ]);
   });

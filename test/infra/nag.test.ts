@@ -40,6 +40,18 @@ const VARIANTS = {
     agentImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/scalr-agent',
   },
   'failover Region (ecs:SECONDARY) with launch pacing': FAILOVER_CONTEXT,
+  'Docker Hub through an ECR pull-through cache, Graviton, sizes per action': {
+    imageSource: 'ecr-pull-through',
+    dockerHubCredentialsSecretArn:
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/docker-hub-AbCdEf',
+    agentCpuArchitecture: 'ARM64',
+    agentSizeByAction: 'plan=1024/2048',
+  },
+  'Docker Hub with repository credentials': {
+    imageSource: 'registry-credentials',
+    dockerHubCredentialsSecretArn:
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:docker-hub-login-AbCdEf',
+  },
   'Azure Container Apps target with federation': ACA_CONTEXT,
   'Azure Container Apps target with a client secret and alarm email': ACA_CLIENT_SECRET_CONTEXT,
 };

@@ -223,7 +223,7 @@ describe('parseStackConfig with target=aca', () => {
       azureTenantId: '',
       azureClientId: '',
       azureAuth: 'client-secret',
-      azureCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure',
+      azureCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure-AbCdEf',
       acaContainerName: 'agent',
       azureAuthorityHost: 'https://login.microsoftonline.us',
       acaArmEndpoint: 'https://management.usgovcloudapi.net',
@@ -235,7 +235,7 @@ describe('parseStackConfig with target=aca', () => {
       containerName: 'agent',
       auth: {
         mode: 'client-secret',
-        credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure',
+        credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure-AbCdEf',
       },
       authorityHost: 'https://login.microsoftonline.us',
       armEndpoint: 'https://management.usgovcloudapi.net',
@@ -274,7 +274,7 @@ describe('parseStackConfig with target=aca', () => {
     const message = problemsOf({ ...ACA, azureAuth: 'client-secret' });
 
     expect(message).toContain(
-      'azureCredentialsSecretArn is empty: expected the ARN of a Secrets Manager secret holding {"tenantId","clientId","clientSecret"} (required with azureAuth=client-secret)',
+      'azureCredentialsSecretArn is empty: expected the complete ARN, ending in "-" and six characters (aws secretsmanager describe-secret --secret-id <name> --query ARN) of a Secrets Manager secret holding {"tenantId","clientId","clientSecret"} (required with azureAuth=client-secret)',
     );
     expect(message).not.toContain('azureTenantId');
   });

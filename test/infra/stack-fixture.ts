@@ -11,7 +11,7 @@ export const IMPORTED_VPC_CONTEXT = {
   subnetIds: 'subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60722',
   securityGroupIds: 'sg-0a1b2c3d4e5f60733',
   subnetType: 'private',
-  agentTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/agent-token',
+  agentTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/agent-token-AbCdEf',
   allowedSourceIps: '203.0.113.10,198.51.100.0/24',
   alarmEmail: 'ops@example.com',
   capacity: 'FARGATE_SPOT_THEN_FARGATE',
@@ -52,7 +52,7 @@ export const ACA_CLIENT_SECRET_CONTEXT = {
   acaJobName: 'scalr-agent',
   acaContainerName: 'agent',
   azureAuth: 'client-secret',
-  azureCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure',
+  azureCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/azure-AbCdEf',
   azureAuthorityHost: 'https://login.microsoftonline.us',
   acaArmEndpoint: 'https://management.usgovcloudapi.net',
   // The former name of ledgerTtlSeconds, still read.
