@@ -40,6 +40,7 @@ const VARIANTS = {
     agentImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/scalr-agent',
   },
   'failover Region (ecs:SECONDARY) with launch pacing': FAILOVER_CONTEXT,
+  'API Gateway account role left to the operator': { manageApiGatewayAccountRole: 'false' },
   'Azure Container Apps target with federation': ACA_CONTEXT,
   'Azure Container Apps target with a client secret and alarm email': ACA_CLIENT_SECRET_CONTEXT,
 };
