@@ -142,6 +142,7 @@ export class DispatcherStack extends Stack {
       dailyQuota: config.api.dailyQuota,
       allowedSourceIps: config.api.allowedSourceIps,
       logRetention: retention,
+      manageAccountRole: config.api.manageAccountRole,
     });
 
     this.alarms = new DispatcherAlarms(this, 'Alarms', {

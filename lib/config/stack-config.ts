@@ -35,6 +35,8 @@ export interface ApiConfig {
   readonly dailyQuota: number;
   /** Source IPs/CIDRs allowed to call the API; empty = any source (the API key is still required). */
   readonly allowedSourceIps: readonly string[];
+  /** Set the account-wide API Gateway CloudWatch role when missing (`manageApiGatewayAccountRole`). */
+  readonly manageAccountRole: boolean;
 }
 
 /** Settings of the dispatcher Lambda function. */
@@ -203,6 +205,7 @@ export const CONTEXT_DEFAULTS = {
   apiBurstLimit: 40,
   apiDailyQuota: 20000,
   allowedSourceIps: '',
+  manageApiGatewayAccountRole: true,
   functionTimeoutSeconds: 25,
   functionMemoryMb: 256,
   launchDeadlineMs: 20000,
@@ -706,6 +709,7 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
     burstLimit: context.integer('apiBurstLimit', 1, 5000),
     dailyQuota: context.integer('apiDailyQuota', 1, 10_000_000),
     allowedSourceIps: context.list('allowedSourceIps', IPV4_CIDR, 'IPv4 addresses or CIDR blocks', validCidr),
+    manageAccountRole: context.boolean('manageApiGatewayAccountRole'),
   };
   if (context.problems.length === beforeApi && api.burstLimit < api.rateLimit) {
     context.problem(

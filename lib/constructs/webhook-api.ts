@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ApiGatewayAccountRole } from './api-gateway-account-role.js';
 
 /** Props of {@link WebhookApi}. */
 export interface WebhookApiProps {
@@ -40,6 +41,13 @@ export interface WebhookApiProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Set the account-wide API Gateway CloudWatch Logs role when the account has none
+   * ({@link ApiGatewayAccountRole}); logging on the stage needs it. With `false` the role must already be
+   * set in the account and Region.
+   * @default true
+   */
+  readonly manageAccountRole?: boolean;
 }
 
 /** JSON Schema of Scalr's webhook body: all fields are strings; none is required (manual triggers). */
@@ -63,6 +71,10 @@ export class WebhookApi extends Construct {
   readonly triggerMethod: apigateway.Method;
   readonly requestValidator: apigateway.RequestValidator;
   readonly accessLogGroup: logs.LogGroup;
+  /** Execution log group (`API-Gateway-Execution-Logs_<api id>/<stage>`), created here to get a retention. */
+  readonly executionLogGroup: logs.LogGroup;
+  /** Present unless `manageAccountRole` is `false`. */
+  readonly accountRole?: ApiGatewayAccountRole;
   /** Full URL Scalr calls. */
   readonly webhookUrl: string;
 
@@ -71,19 +83,22 @@ export class WebhookApi extends Construct {
     const rateLimit = props.rateLimit ?? 20;
     const burstLimit = props.burstLimit ?? 40;
     const allowedSourceIps = props.allowedSourceIps ?? [];
+    const stageName = props.stageName ?? 'prod';
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'Scalr serverless agent pool webhook',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      // Execution logging needs the account-wide API Gateway CloudWatch role, which this stack does not own.
+      // Not CDK's AWS::ApiGateway::Account: it overwrites the account-wide role and can remove it on delete.
+      // ApiGatewayAccountRole below sets it only when missing.
       cloudWatchRole: false,
       deployOptions: {
-        stageName: props.stageName ?? 'prod',
+        stageName,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields({
           caller: false,
@@ -97,12 +112,29 @@ export class WebhookApi extends Construct {
           user: false,
         }),
         metricsEnabled: true,
+        // Execution logs of failures only (AwsSolutions-APIG6). INFO logs every request; data tracing logs
+        // headers and bodies, including the Authorization header with the webhook secret: both stay off.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
         throttlingRateLimit: rateLimit,
         throttlingBurstLimit: burstLimit,
       },
       policy: allowedSourceIps.length > 0 ? sourceIpPolicy(allowedSourceIps) : undefined,
       disableExecuteApiEndpoint: false,
     });
+
+    // API Gateway would otherwise create this group itself on the first error, kept forever.
+    this.executionLogGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`,
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api.deploymentStage.node.addDependency(this.executionLogGroup);
+    if (props.manageAccountRole ?? true) {
+      this.accountRole = new ApiGatewayAccountRole(this, 'AccountRole', { logRetention: retention });
+      // Creating a stage with logging fails while the account has no CloudWatch role.
+      this.api.deploymentStage.node.addDependency(this.accountRole.resource);
+    }
 
     this.requestValidator = this.api.addRequestValidator('BodyValidator', {
       requestValidatorName: 'scalr-webhook-body',
@@ -146,11 +178,6 @@ export class WebhookApi extends Construct {
         id: 'AwsSolutions-APIG4',
         reason:
           'Scalr can only send static headers: the x-api-key identifies the pool and the function verifies "Authorization: Bearer <webhook secret>" itself (IAM/Cognito authorizers cannot be used by Scalr).',
-      },
-      {
-        id: 'AwsSolutions-APIG6',
-        reason:
-          'JSON access logs are on; execution logging needs the account-wide API Gateway CloudWatch role, which a per-pool stack must not own.',
       },
       {
         id: 'AwsSolutions-COG4',

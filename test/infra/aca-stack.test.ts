@@ -3,20 +3,19 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DispatcherStack } from '../../lib/dispatcher-stack.js';
-import {
-  ACA_CLIENT_SECRET_CONTEXT,
-  ACA_CONTEXT,
-  buildStack,
-  functionEnvironment,
-  only,
-} from './stack-fixture.js';
+import { ACA_CLIENT_SECRET_CONTEXT, ACA_CONTEXT, buildStack, functionEnvironment } from './stack-fixture.js';
 
-/** The statements of the dispatcher role's policy (the only IAM policy of an aca stack). */
+/** The statements of the dispatcher role's policy (the one that reads the webhook secret). */
 function dispatcherStatements(template: Template): Record<string, unknown>[] {
-  const policy = only(template, 'AWS::IAM::Policy') as {
-    PolicyDocument: { Statement: Record<string, unknown>[] };
-  };
-  return policy.PolicyDocument.Statement;
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', {
+      Properties: {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadOwnSecrets' })]) },
+      },
+    }),
+  ) as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }[];
+  expect(policies).toHaveLength(1);
+  return policies[0]?.Properties.PolicyDocument.Statement ?? [];
 }
 
 function outputs(template: Template): Record<string, { Value: unknown; Description?: string }> {

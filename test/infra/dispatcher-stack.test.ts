@@ -69,7 +69,7 @@ describe('DispatcherStack with the default new VPC', () => {
       expect(only(template, 'AWS::ApiGateway::RestApi').Policy).toBeUndefined();
     });
 
-    it('does not take over the account-wide API Gateway CloudWatch role', () => {
+    it('never declares AWS::ApiGateway::Account, which overwrites the account-wide CloudWatch role', () => {
       template.resourceCountIs('AWS::ApiGateway::Account', 0);
     });
   });

@@ -52,6 +52,7 @@ const VARIANTS = {
     dockerHubCredentialsSecretArn:
       'arn:aws:secretsmanager:eu-west-1:123456789012:secret:docker-hub-login-AbCdEf',
   },
+  'API Gateway account role left to the operator': { manageApiGatewayAccountRole: 'false' },
   'Azure Container Apps target with federation': ACA_CONTEXT,
   'Azure Container Apps target with a client secret and alarm email': ACA_CLIENT_SECRET_CONTEXT,
 };

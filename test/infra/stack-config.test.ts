@@ -32,6 +32,7 @@ describe('parseStackConfig', () => {
       burstLimit: 40,
       dailyQuota: 20000,
       allowedSourceIps: [],
+      manageAccountRole: true,
     });
     expect(config.fn).toEqual({ timeoutSeconds: 25, memoryMb: 256, launchDeadlineMs: 20000 });
     expect(config.ecs).toMatchObject({
@@ -73,6 +74,13 @@ describe('parseStackConfig', () => {
       containerInsights: true,
       capacity: 'FARGATE_SPOT',
     });
+  });
+
+  it('reads manageApiGatewayAccountRole=false and refuses a value that is not a boolean', () => {
+    expect(parse({ manageApiGatewayAccountRole: 'false' }).api.manageAccountRole).toBe(false);
+    expect(problemsOf({ manageApiGatewayAccountRole: 'no' })).toContain(
+      'manageApiGatewayAccountRole is "no": expected true or false',
+    );
   });
 
   it('imports an existing VPC from ids given as a string or a JSON array', () => {

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
 import { parseStackConfig } from '../../lib/config/stack-config.js';
 import { DispatcherStack } from '../../lib/dispatcher-stack.js';
@@ -85,8 +85,15 @@ export function only(template: Template, type: string): Record<string, unknown> 
   return found[0]?.Properties ?? {};
 }
 
-/** Environment variables of the stack's one Lambda function. */
+/** Environment variables of the dispatcher function (the one with `WEBHOOK_SECRET_ARN`). */
 export function functionEnvironment(template: Template): Record<string, unknown> {
-  return (only(template, 'AWS::Lambda::Function') as { Environment: { Variables: Record<string, unknown> } })
-    .Environment.Variables;
+  const found = Object.values(
+    template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { WEBHOOK_SECRET_ARN: Match.anyValue() } } },
+    }) as Resources,
+  );
+  expect(found).toHaveLength(1);
+  const variables = (found[0]?.Properties as { Environment?: { Variables?: Record<string, unknown> } })
+    ?.Environment?.Variables;
+  return variables ?? {};
 }
