@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -92,6 +92,9 @@ export class WebhookApi extends Construct {
     });
 
     this.api = new apigateway.RestApi(this, 'Api', {
+      // Named after the stack: API Gateway metrics are keyed by ApiName, so two pools named "Api"
+      // would share one 5xx alarm.
+      restApiName: Stack.of(this).stackName,
       description: 'Scalr serverless agent pool webhook',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       // Not CDK's AWS::ApiGateway::Account: it overwrites the account-wide role and can remove it on delete.

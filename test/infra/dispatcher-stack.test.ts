@@ -25,6 +25,14 @@ describe('DispatcherStack with the default new VPC', () => {
       });
     });
 
+    it('is named after the stack, so its 5xx alarm counts only this pool', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'ScalrAgentDispatcher' });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: '5XXError',
+        Dimensions: [{ Name: 'ApiName', Value: 'ScalrAgentDispatcher' }],
+      });
+    });
+
     it('requires an API key on POST /trigger and validates the body against a JSON model', () => {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'trigger' });
       template.hasResourceProperties('AWS::ApiGateway::Method', {
