@@ -1,0 +1,105 @@
+/**
+ * Counterexamples the exactly-once property found, replayed deterministically with scripted faults.
+ * Both start a second agent for one key; they fail until `LedgeredLauncher` is fixed.
+ */
+import { describe, expect, it } from 'vitest';
+import { TemporarilyUnavailableError } from '../../lambda/errors.js';
+import type { LaunchRequest } from '../../lambda/launchers/launcher.js';
+import { MemoryLedger } from '../../lambda/ledger/memory-ledger.js';
+import { acaLegOn, ecsLeg, LEASE_MARGIN_MS, ledgered, SETTLE_MS } from './schedule.js';
+import { AcaWorld, EcsWorld, FaultyLedger, Journal, sleep } from './sim-cloud.js';
+
+const request = (key: string, deadlineMs: number): LaunchRequest => ({
+  dedupKey: key,
+  taskId: key,
+  manual: false,
+  deadline: Date.now() + deadlineMs,
+});
+
+describe('exactly-once regressions (found by the property)', () => {
+  // Found with PROPERTY_SEED=-2131841649 PROPERTY_PATH=110 PROPERTY_RUNS=3000 PROPERTY_BATCH=25 (and
+  // PROPERTY_SEED=790611292 PROPERTY_PATH=95): resolvePending repeats the FIRST pending attempt, and
+  // repeating an idempotent leg is a launch. An attempt proved refused whose markRefused write was
+  // lost stays pending before the attempt that may have started an agent; the repeat then starts
+  // a second agent on the first leg.
+  it('a refused Spot attempt left pending (markRefused throttled) is not relaunched past an ambiguous on-demand one', async () => {
+    const journal = new Journal();
+    // Spot: no capacity. On-demand: the task starts but the answer is a 5xx, then the Region hangs.
+    const ecs = new EcsWorld(
+      'us-east-1',
+      [
+        { kind: 'capacity', ms: 0 },
+        { kind: 'started5xx', ms: 0 },
+        ...Array.from({ length: 6 }, () => ({ kind: 'hang' as const, ms: 0 })),
+      ],
+      false,
+      journal,
+    );
+    // claim, addAttempt 1, markRefused 1 (throttled: not written), addAttempt 2, suspend.
+    const ledger = new FaultyLedger(
+      new MemoryLedger({ ttlMs: 60_000 }),
+      ['ok', 'ok', 'throttle', 'ok', 'ok'],
+      journal,
+    );
+    const launcher = ledgered(
+      [
+        ecsLeg(ecs, 'ecs/FARGATE_SPOT', 'ecs', 'FARGATE_SPOT', { failFastOnCapacity: true }),
+        ecsLeg(ecs, 'ecs/FARGATE', 'ecs', 'FARGATE', { tokenLeg: 'FARGATE', failFastOnCapacity: false }),
+      ],
+      ledger,
+      0,
+    );
+
+    await expect(launcher.launch(request('atask-r1', 45))).rejects.toBeInstanceOf(
+      TemporarilyUnavailableError,
+    );
+    expect(ecs.tasks.map((t) => t.provider)).toEqual(['FARGATE']);
+
+    // The faults end (Spot has room again); Scalr delivers the key again once the lease is over
+    // (the suspend, sent after the deadline with 1 ms to go, may have timed out).
+    ecs.quiet = true;
+    ledger.quiet = true;
+    await sleep(LEASE_MARGIN_MS + 5);
+    const result = await launcher.launch(request('atask-r1', 80)).catch((error: Error) => {
+      throw new Error(`${error.message}\n${journal.lines.join('\n')}`);
+    });
+    expect(ecs.tasks, journal.lines.join('\n')).toHaveLength(1);
+    expect(result.launchId).toBe(ecs.tasks[0]?.arn);
+  });
+
+  // Found with PROPERTY_SEED=-1353941926 PROPERTY_PATH=118 PROPERTY_RUNS=3000 PROPERTY_BATCH=25 (and
+  // PROPERTY_SEED=1079465748 PROPERTY_PATH=24): settleMs is counted from the attempt's ledger write
+  // (`at`), but the leg's retry loop may send the start that created the execution much later (here
+  // after a template read that timed out), so the list is trusted before it can show the execution.
+  it('an ACA start sent late in its retry loop is not taken as absent from a list that still lags', async () => {
+    const journal = new Journal();
+    // The template read hangs until the attempt times out (20 ms); the retried start creates the
+    // execution and answers 500. The list shows it SETTLE_MS - 1 ms after it was created.
+    const aca = new AcaWorld(
+      {
+        starts: [{ kind: 'started5xx', ms: 0 }],
+        lists: [],
+        templates: ['hang'],
+        lags: [SETTLE_MS - 1],
+        settleMs: SETTLE_MS,
+        pageSize: 2,
+        background: 0,
+      },
+      journal,
+    );
+    const ledger = new FaultyLedger(new MemoryLedger({ ttlMs: 60_000 }), [], journal);
+    const launcher = ledgered([acaLegOn(aca, 1_000)], ledger, 0);
+
+    await expect(launcher.launch(request('atask-r2', 60))).rejects.toBeInstanceOf(
+      TemporarilyUnavailableError,
+    );
+    expect(aca.executions).toHaveLength(1);
+
+    // Redelivered once settleMs has passed since the attempt was written (not since the start).
+    aca.quiet = true;
+    await sleep(1);
+    const result = await launcher.launch(request('atask-r2', 80)).catch((error: Error) => error);
+    expect(aca.executions, journal.lines.join('\n')).toHaveLength(1);
+    if (!(result instanceof Error)) expect(result.launchId).toBe(aca.executions[0]?.id);
+  });
+});
