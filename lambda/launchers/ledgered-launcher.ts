@@ -12,6 +12,8 @@ export interface LedgeredLauncherOptions {
   readonly ledgerCallMs?: number;
   /** A claim's lease outlives the request's deadline by this much. */
   readonly leaseMarginMs?: number;
+  /** Time kept after the legs' share for the ledger writes that follow (at most a tenth of the time left). */
+  readonly bookkeepingReserveMs?: number;
   readonly now?: () => number;
   readonly newOwner?: () => string;
 }
@@ -98,34 +100,37 @@ export class LedgeredLauncher implements Launcher {
     }
   }
 
-  /** Settles every attempt an earlier holder left pending; returns the launch one of them made. */
+  /**
+   * Settles what earlier holders left pending; returns the launch it finds. Only the **last** attempt
+   * can be unproven: a holder moves to a next attempt only after proving the previous one refused,
+   * and stops at the first that may have started an agent. An earlier attempt still `pending` was
+   * refused, but its `markRefused` write was lost — repeating it would be a new launch (a Spot
+   * attempt refused for capacity could now start a second agent).
+   */
   private async resolvePending(
     request: LaunchRequest,
     owner: string,
     attempts: readonly LedgerAttempt[],
   ): Promise<LaunchResult | undefined> {
-    for (const attempt of attempts) {
-      if (attempt.state !== 'pending') continue;
-      const leg = this.byName.get(attempt.leg);
-      if (leg === undefined) {
-        throw new KeepClaim(
-          this.unavailable(
-            `An earlier attempt went to ${attempt.leg}, which is no longer configured; it cannot be checked.`,
-          ),
-        );
-      }
-      const found = leg.idempotent
-        ? await this.repeat(leg, request)
-        : await this.lookUp(leg, request, attempt);
-      if (found !== undefined) {
-        await this.record(request, owner, found, leg);
-        const launch = this.withLeg(found, leg, this.legs.indexOf(leg));
-        return { ...launch, duplicate: true, details: { ...launch.details, resolved: true } };
-      }
-      await this.quietly('mark refused', () =>
-        this.ledger.markRefused(request.dedupKey, owner, attempt.id, this.signal(request)),
+    const last = attempts.at(-1);
+    if (last === undefined || last.state !== 'pending') return undefined;
+    const leg = this.byName.get(last.leg);
+    if (leg === undefined) {
+      throw new KeepClaim(
+        this.unavailable(
+          `An earlier attempt went to ${last.leg}, which is no longer configured; it cannot be checked.`,
+        ),
       );
     }
+    const found = leg.idempotent ? await this.repeat(leg, request) : await this.lookUp(leg, request, last);
+    if (found !== undefined) {
+      await this.record(request, owner, found, leg);
+      const launch = this.withLeg(found, leg, this.legs.indexOf(leg));
+      return { ...launch, duplicate: true, details: { ...launch.details, resolved: true } };
+    }
+    await this.quietly('mark refused', () =>
+      this.ledger.markRefused(request.dedupKey, owner, last.id, this.signal(request)),
+    );
     return undefined;
   }
 
@@ -144,7 +149,7 @@ export class LedgeredLauncher implements Launcher {
     request: LaunchRequest,
     attempt: LedgerAttempt,
   ): Promise<LaunchResult | undefined> {
-    const wait = attempt.at + leg.settleMs - this.now();
+    const wait = Math.max(attempt.at, attempt.until ?? 0) + leg.settleMs - this.now();
     if (wait > 0) {
       throw new KeepClaim(
         this.unavailable(
@@ -173,16 +178,23 @@ export class LedgeredLauncher implements Launcher {
     attemptsSoFar: number,
   ): Promise<LaunchResult> {
     const failures: { leg: string; error: Error }[] = [];
+    // Time kept after the legs for the ledger writes that follow them (record, mark, suspend).
+    const reserve = Math.min(
+      this.options.bookkeepingReserveMs ?? 250,
+      Math.floor((request.deadline - this.now()) / 10),
+    );
+    const legsEnd = request.deadline - reserve;
     for (const [index, leg] of this.legs.entries()) {
-      const left = request.deadline - this.now();
+      const left = legsEnd - this.now();
       const isLast = index === this.legs.length - 1;
       // Whole milliseconds: the deadline ends up in AbortSignal.timeout, which rejects fractions.
-      const deadline = isLast ? request.deadline : this.now() + Math.floor(left / (this.legs.length - index));
+      const deadline = isLast ? legsEnd : this.now() + Math.floor(left / (this.legs.length - index));
       const attempt: LedgerAttempt = {
         id: String(attemptsSoFar + index + 1),
         leg: leg.name,
         state: 'pending',
         at: this.now(),
+        until: deadline,
       };
       // Written before the call goes out: whoever holds the key next knows what may have started.
       const written = await this.ledger.addAttempt(request.dedupKey, owner, attempt, this.signal(request));

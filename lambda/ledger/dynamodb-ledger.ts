@@ -252,6 +252,7 @@ export class DynamoDbLedger implements LaunchLedger {
         leg: value.M?.leg?.S ?? '',
         state: value.M?.state?.S === 'refused' ? ('refused' as const) : ('pending' as const),
         at: Number(value.M?.at?.N ?? 0),
+        ...(value.M?.until?.N === undefined ? {} : { until: Number(value.M.until.N) }),
       }))
       .sort((a, b) => Number(a.id) - Number(b.id));
     return {
@@ -292,7 +293,13 @@ function isConditionFailure(error: unknown): boolean {
 }
 
 function attemptItem(attempt: LedgerAttempt): AttributeValue {
-  return { M: { leg: { S: attempt.leg }, state: { S: attempt.state }, at: { N: String(attempt.at) } } };
+  const item: Record<string, AttributeValue> = {
+    leg: { S: attempt.leg },
+    state: { S: attempt.state },
+    at: { N: String(attempt.at) },
+  };
+  if (attempt.until !== undefined) item.until = { N: String(attempt.until) };
+  return { M: item };
 }
 
 function launchOf(item: Record<string, AttributeValue>): RecordedLaunch | undefined {

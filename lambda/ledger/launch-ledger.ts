@@ -17,8 +17,13 @@ export interface LedgerAttempt {
   /** The leg it was sent on (`ecs/FARGATE_SPOT`, `aca`, ...). */
   readonly leg: string;
   readonly state: 'pending' | 'refused';
-  /** When it was written (ms since epoch); a listing is trusted only `settleMs` after it. */
+  /** When it was written (ms since epoch). */
   readonly at: number;
+  /**
+   * The attempt's deadline: no call of it is sent later, so a listing is trusted only `settleMs`
+   * after this (retries inside the attempt may go out long after it was written).
+   */
+  readonly until?: number;
 }
 
 /** The ledger's record of one key. */

@@ -1,6 +1,7 @@
 /**
  * Counterexamples the exactly-once property found, replayed deterministically with scripted faults.
- * Both start a second agent for one key; they fail until `LedgeredLauncher` is fixed.
+ * Both started a second agent for one key before `LedgeredLauncher` resolved only the last pending
+ * attempt and counted the settle time from the attempt's deadline.
  */
 import { describe, expect, it } from 'vitest';
 import { TemporarilyUnavailableError } from '../../lambda/errors.js';

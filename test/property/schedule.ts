@@ -176,6 +176,7 @@ export const ECS_CONFIG: EcsConfig = {
   securityGroups: [],
   assignPublicIp: 'DISABLED',
   capacity: 'FARGATE',
+  sizeByAction: new Map(),
 };
 
 export const ACA_CONFIG: AcaConfig = {
