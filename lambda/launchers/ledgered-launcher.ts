@@ -209,6 +209,14 @@ export class LedgeredLauncher implements Launcher {
           leg: leg.name,
           reason: outcome.error.message.slice(0, 300),
         });
+        if (!leg.idempotent) {
+          // The attempt is over: nothing more goes out, so the settle time may start now rather than
+          // at its deadline. If this write fails, the deadline stays: later, never earlier.
+          const ended = { ...attempt, until: this.now() };
+          await this.quietly('end the attempt', () =>
+            this.ledger.addAttempt(request.dedupKey, owner, ended, this.signal(request)),
+          );
+        }
         const settle = leg.idempotent ? undefined : Math.max(1, Math.ceil(leg.settleMs / 1000));
         throw new KeepClaim(this.asUnavailable(outcome.error, settle));
       }

@@ -260,6 +260,8 @@ export function acaLegOn(world: AcaWorld, templateTtlMs: number): AcaLeg {
       jobName: ACA_CONFIG.jobName,
       containerName: ACA_CONFIG.containerName,
       ttlMs: templateTtlMs,
+      // Scaled like the rest: one shared read may take as long as one attempt.
+      readTimeoutMs: 20,
     }),
     ACA_CONFIG,
     { retry: RETRY, retryAfterSeconds: 1 },

@@ -1,4 +1,5 @@
 import type { JobExecutionContainer, JobTemplate } from '@azure/arm-appcontainers';
+import { abortable } from '../../aws/abortable.js';
 import { baseExecutionTemplate } from './job-template.js';
 
 export type BaseTemplate = { containers: JobExecutionContainer[]; agentIndex: number };
@@ -8,6 +9,8 @@ export interface TemplateCacheOptions {
   readonly containerName: string | undefined;
   /** The job's template is read again after this long (0: on every launch). */
   readonly ttlMs: number;
+  /** Longest one shared read may take (its own limit: callers share it and each waits its own time). */
+  readonly readTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -27,13 +30,18 @@ export class TemplateCache {
     this.now = options.now ?? Date.now;
   }
 
+  /**
+   * The template; a caller waits for a shared read only until its own signal fires. The read itself
+   * runs under its own timeout, not the first caller's signal, so that caller giving up does not
+   * fail the others, and a later caller is never held past its deadline by an earlier one's budget.
+   */
   async get(signal: AbortSignal): Promise<BaseTemplate> {
     if (this.cached !== undefined && this.now() - this.cached.at < this.options.ttlMs)
       return this.cached.value;
-    this.inFlight ??= this.load(signal).finally(() => {
+    this.inFlight ??= this.load(AbortSignal.timeout(this.options.readTimeoutMs ?? 8_000)).finally(() => {
       this.inFlight = undefined;
     });
-    return this.inFlight;
+    return abortable(this.inFlight, signal, () => signal.reason ?? new Error('template read aborted'));
   }
 
   /** Forgets the template, e.g. after ARM rejected a start built from it. */

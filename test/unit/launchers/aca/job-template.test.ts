@@ -3,6 +3,7 @@ import {
   baseExecutionTemplate,
   executionTemplateFor,
 } from '../../../../lambda/launchers/aca/job-template.js';
+import { TemplateCache } from '../../../../lambda/launchers/aca/template-cache.js';
 import type { LaunchRequest } from '../../../../lambda/launchers/launcher.js';
 
 const REQUEST: LaunchRequest = {
@@ -71,5 +72,27 @@ describe('job template override', () => {
     expect(() => baseExecutionTemplate({ containers: [{ name: 'agent' }] }, 'job', 'runner')).toThrow(
       'ACA_CONTAINER_NAME',
     );
+  });
+});
+
+describe('TemplateCache shared reads', () => {
+  const JOB = { containers: [{ name: 'agent', image: 'scalr/agent:1.6.0' }] };
+
+  it("lets each caller wait only until its own signal, without failing the others' shared read", async () => {
+    let finish: (value: typeof JOB) => void = () => {};
+    const cache = new TemplateCache(() => new Promise((resolve) => (finish = resolve)), {
+      jobName: 'scalr-agent',
+      containerName: undefined,
+      ttlMs: 60_000,
+    });
+    const impatient = new AbortController();
+
+    const first = cache.get(impatient.signal);
+    const second = cache.get(AbortSignal.timeout(5_000));
+    impatient.abort(new Error('first caller gave up'));
+    finish(JOB);
+
+    await expect(first).rejects.toThrow('first caller gave up');
+    expect((await second).containers[0]?.name).toBe('agent');
   });
 });
