@@ -122,7 +122,9 @@ export class LedgeredLauncher implements Launcher {
         ),
       );
     }
-    const found = leg.idempotent ? await this.repeat(leg, request) : await this.lookUp(leg, request, last);
+    // Platform calls end a reserve before the deadline: the ledger writes that follow need time too.
+    const work = { ...request, deadline: this.legsEnd(request) };
+    const found = leg.idempotent ? await this.repeat(leg, work) : await this.lookUp(leg, work, last);
     if (found !== undefined) {
       await this.record(request, owner, found, leg);
       const launch = this.withLeg(found, leg, this.legs.indexOf(leg));
@@ -179,11 +181,7 @@ export class LedgeredLauncher implements Launcher {
   ): Promise<LaunchResult> {
     const failures: { leg: string; error: Error }[] = [];
     // Time kept after the legs for the ledger writes that follow them (record, mark, suspend).
-    const reserve = Math.min(
-      this.options.bookkeepingReserveMs ?? 250,
-      Math.floor((request.deadline - this.now()) / 10),
-    );
-    const legsEnd = request.deadline - reserve;
+    const legsEnd = this.legsEnd(request);
     for (const [index, leg] of this.legs.entries()) {
       const left = legsEnd - this.now();
       const isLast = index === this.legs.length - 1;
@@ -234,6 +232,12 @@ export class LedgeredLauncher implements Launcher {
       }
     }
     throw this.summarise(failures);
+  }
+
+  /** When platform calls must end: a reserve (up to 250 ms, a tenth of the time left) is kept for the ledger. */
+  private legsEnd(request: LaunchRequest): number {
+    const left = request.deadline - this.now();
+    return request.deadline - Math.min(this.options.bookkeepingReserveMs ?? 250, Math.floor(left / 10));
   }
 
   /** The launch happened: record it. A failed write must not turn it into a non-2xx answer. */
