@@ -1,0 +1,69 @@
+import {
+  type CloudFormationClient,
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+} from '@aws-sdk/client-cloudformation';
+import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { type StackFacts, within } from './check.js';
+
+/** The stack does not exist (or is not visible with these credentials): a usage error, exit 2. */
+export class StackNotFoundError extends Error {}
+
+/**
+ * Reads the stack's outputs, then finds the dispatcher function among its resources (the one whose
+ * environment names `WEBHOOK_SECRET_ARN`) and reads its environment.
+ */
+export async function readStackFacts(
+  clients: { cloudFormation: CloudFormationClient; lambda: LambdaClient },
+  stackName: string,
+  region: string,
+  timeoutMs: number,
+): Promise<StackFacts> {
+  let outputs: Record<string, string>;
+  try {
+    const answer = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }), {
+      abortSignal: within(timeoutMs),
+    });
+    const stack = answer.Stacks?.[0];
+    if (stack === undefined) throw new StackNotFoundError(`stack ${stackName} not found in ${region}`);
+    outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ValidationError') {
+      throw new StackNotFoundError(`stack ${stackName} not found in ${region} (check --stack and --region)`);
+    }
+    throw error;
+  }
+  const functionEnv = await dispatcherEnvironment(clients, stackName, timeoutMs);
+  return { stackName, region, outputs, functionEnv };
+}
+
+async function dispatcherEnvironment(
+  clients: { cloudFormation: CloudFormationClient; lambda: LambdaClient },
+  stackName: string,
+  timeoutMs: number,
+): Promise<Record<string, string>> {
+  const functions: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.cloudFormation.send(
+      new ListStackResourcesCommand({ StackName: stackName, NextToken: nextToken }),
+      {
+        abortSignal: within(timeoutMs),
+      },
+    );
+    for (const resource of page.StackResourceSummaries ?? []) {
+      if (resource.ResourceType === 'AWS::Lambda::Function' && resource.PhysicalResourceId) {
+        functions.push(resource.PhysicalResourceId);
+      }
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  for (const name of functions) {
+    const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }), {
+      abortSignal: within(timeoutMs),
+    });
+    const variables = config.Environment?.Variables ?? {};
+    if (variables.WEBHOOK_SECRET_ARN !== undefined) return variables;
+  }
+  return {};
+}

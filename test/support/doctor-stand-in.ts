@@ -1,0 +1,278 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One subnet and the route tables of its VPC, as EC2 describes them. */
+export interface SubnetFacts {
+  readonly subnetId: string;
+  readonly vpcId: string;
+}
+export interface RouteTableFacts {
+  readonly routeTableId: string;
+  readonly vpcId: string;
+  /** Subnets associated explicitly; `main` for the VPC's main table. */
+  readonly subnetIds: readonly string[];
+  readonly main?: boolean;
+  /** The 0.0.0.0/0 target: `igw-...`, `nat-...`, or none. */
+  readonly defaultRoute?: string;
+}
+
+/** What the stand-in AWS account holds; tests change it to produce each failure. */
+export interface DoctorAccount {
+  stackName: string;
+  outputs: Record<string, string>;
+  functionName: string;
+  functionEnv: Record<string, string>;
+  secrets: Map<string, string>;
+  apiKeys: Map<string, string>;
+  cloudwatchRoleArn: string | undefined;
+  jwtVendingEnabled: boolean;
+  taskDefinitions: Map<string, { name: string; image: string; credentials?: string }>;
+  subnets: SubnetFacts[];
+  routeTables: RouteTableFacts[];
+}
+
+const xmlEscape = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * A local stand-in for the AWS APIs `npm run doctor` calls, each in its real protocol, so the real
+ * SDK clients serialize and parse for real: CloudFormation and IAM (query, XML), EC2 (EC2 query,
+ * XML), Lambda and API Gateway (REST JSON), ECS and Secrets Manager (JSON 1.1). All clients reach it
+ * through `AWS_ENDPOINT_URL`.
+ */
+export class DoctorStandIn {
+  readonly calls: string[] = [];
+  private server: Server | undefined;
+
+  constructor(readonly account: DoctorAccount) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.route(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const target = String(req.headers['x-amz-target'] ?? '');
+    if (target) return this.json11(target.split('.').pop() ?? '', JSON.parse(body || '{}'), res);
+    if (req.method === 'GET' && url.pathname === '/account') return this.apiGatewayAccount(res);
+    if (req.method === 'GET' && url.pathname.startsWith('/apikeys/')) return this.apiKey(url, res);
+    const fn = /^\/2015-03-31\/functions\/([^/]+)\/configuration$/.exec(url.pathname);
+    if (req.method === 'GET' && fn) return this.functionConfiguration(decodeURIComponent(fn[1] ?? ''), res);
+    const form = new URLSearchParams(body);
+    const action = form.get('Action') ?? '';
+    this.calls.push(action);
+    switch (action) {
+      case 'DescribeStacks':
+        return this.describeStacks(form, res);
+      case 'ListStackResources':
+        return this.xml(res, 200, 'ListStackResourcesResponse', 'ListStackResourcesResult', this.resources());
+      case 'DescribeSubnets':
+        return this.describeSubnets(form, res);
+      case 'DescribeRouteTables':
+        return this.describeRouteTables(res);
+      case 'GetOutboundWebIdentityFederationInfo':
+        return this.xml(
+          res,
+          200,
+          'GetOutboundWebIdentityFederationInfoResponse',
+          'GetOutboundWebIdentityFederationInfoResult',
+          `<IssuerIdentifier>https://example.tokens.sts.global.api.aws</IssuerIdentifier><JwtVendingEnabled>${this.account.jwtVendingEnabled}</JwtVendingEnabled>`,
+        );
+      default:
+        res.writeHead(400, { 'content-type': 'text/xml' });
+        res.end(
+          `<ErrorResponse><Error><Code>InvalidAction</Code><Message>${xmlEscape(action)}</Message></Error></ErrorResponse>`,
+        );
+    }
+  }
+
+  private json11(operation: string, input: Record<string, unknown>, res: ServerResponse): void {
+    this.calls.push(operation);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(body));
+    };
+    if (operation === 'GetSecretValue') {
+      const value = this.account.secrets.get(String(input.SecretId));
+      if (value === undefined)
+        return send(400, { __type: 'ResourceNotFoundException', message: 'not found' });
+      return send(200, { ARN: input.SecretId, SecretString: value });
+    }
+    if (operation === 'DescribeTaskDefinition') {
+      const definition = this.account.taskDefinitions.get(String(input.taskDefinition));
+      if (definition === undefined)
+        return send(400, { __type: 'ClientException', message: 'Unable to describe task definition.' });
+      return send(200, {
+        taskDefinition: {
+          family: input.taskDefinition,
+          containerDefinitions: [
+            {
+              name: definition.name,
+              image: definition.image,
+              ...(definition.credentials
+                ? { repositoryCredentials: { credentialsParameter: definition.credentials } }
+                : {}),
+            },
+          ],
+        },
+      });
+    }
+    send(400, { __type: 'UnknownOperationException', message: operation });
+  }
+
+  private apiGatewayAccount(res: ServerResponse): void {
+    this.calls.push('GetAccount');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify(
+        this.account.cloudwatchRoleArn ? { cloudwatchRoleArn: this.account.cloudwatchRoleArn } : {},
+      ),
+    );
+  }
+
+  private apiKey(url: URL, res: ServerResponse): void {
+    this.calls.push('GetApiKey');
+    const id = decodeURIComponent(url.pathname.split('/')[2] ?? '');
+    const value = this.account.apiKeys.get(id);
+    if (value === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException' });
+      return void res.end(JSON.stringify({ message: 'Invalid API Key identifier specified' }));
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id,
+        enabled: true,
+        ...(url.searchParams.get('includeValue') === 'true' ? { value } : {}),
+      }),
+    );
+  }
+
+  private functionConfiguration(name: string, res: ServerResponse): void {
+    this.calls.push('GetFunctionConfiguration');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        FunctionName: name,
+        Environment: { Variables: name === this.account.functionName ? this.account.functionEnv : {} },
+      }),
+    );
+  }
+
+  private describeStacks(form: URLSearchParams, res: ServerResponse): void {
+    if (form.get('StackName') !== this.account.stackName) {
+      res.writeHead(400, { 'content-type': 'text/xml' });
+      return void res.end(
+        `<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${xmlEscape(form.get('StackName') ?? '')} does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+      );
+    }
+    const outputs = Object.entries(this.account.outputs)
+      .map(
+        ([key, value]) =>
+          `<member><OutputKey>${key}</OutputKey><OutputValue>${xmlEscape(value)}</OutputValue></member>`,
+      )
+      .join('');
+    this.xml(
+      res,
+      200,
+      'DescribeStacksResponse',
+      'DescribeStacksResult',
+      `<Stacks><member><StackName>${this.account.stackName}</StackName><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2026-11-23T00:00:00Z</CreationTime><Outputs>${outputs}</Outputs></member></Stacks>`,
+    );
+  }
+
+  private resources(): string {
+    const resource = (id: string, physical: string) =>
+      `<member><LogicalResourceId>${id}</LogicalResourceId><PhysicalResourceId>${physical}</PhysicalResourceId><ResourceType>AWS::Lambda::Function</ResourceType><LastUpdatedTimestamp>2026-11-23T00:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`;
+    // The account-role handler first, as a second function in the stack would be.
+    return `<StackResourceSummaries>${resource('AccountRoleHandler', 'other-fn')}${resource('DispatcherFunction', this.account.functionName)}</StackResourceSummaries>`;
+  }
+
+  private describeSubnets(form: URLSearchParams, res: ServerResponse): void {
+    const asked = [...form.entries()]
+      .filter(([key]) => key.startsWith('SubnetId.'))
+      .map(([, value]) => value);
+    const items = this.account.subnets
+      .filter((subnet) => asked.includes(subnet.subnetId))
+      .map((s) => `<item><subnetId>${s.subnetId}</subnetId><vpcId>${s.vpcId}</vpcId></item>`)
+      .join('');
+    this.ec2(res, 'DescribeSubnetsResponse', `<subnetSet>${items}</subnetSet>`);
+  }
+
+  private describeRouteTables(res: ServerResponse): void {
+    const items = this.account.routeTables
+      .map((table) => {
+        const route = table.defaultRoute
+          ? `<item><destinationCidrBlock>0.0.0.0/0</destinationCidrBlock><${table.defaultRoute.startsWith('nat-') ? 'natGatewayId' : 'gatewayId'}>${table.defaultRoute}</${table.defaultRoute.startsWith('nat-') ? 'natGatewayId' : 'gatewayId'}><state>active</state></item>`
+          : '';
+        const associations = [
+          ...table.subnetIds.map(
+            (subnetId) =>
+              `<item><routeTableAssociationId>rtbassoc-${subnetId}</routeTableAssociationId><routeTableId>${table.routeTableId}</routeTableId><subnetId>${subnetId}</subnetId><main>false</main></item>`,
+          ),
+          ...(table.main
+            ? [
+                `<item><routeTableAssociationId>rtbassoc-main</routeTableAssociationId><routeTableId>${table.routeTableId}</routeTableId><main>true</main></item>`,
+              ]
+            : []),
+        ].join('');
+        return `<item><routeTableId>${table.routeTableId}</routeTableId><vpcId>${table.vpcId}</vpcId><routeSet><item><destinationCidrBlock>10.0.0.0/16</destinationCidrBlock><gatewayId>local</gatewayId><state>active</state></item>${route}</routeSet><associationSet>${associations}</associationSet></item>`;
+      })
+      .join('');
+    this.ec2(res, 'DescribeRouteTablesResponse', `<routeTableSet>${items}</routeTableSet>`);
+  }
+
+  private ec2(res: ServerResponse, root: string, inner: string): void {
+    res.writeHead(200, { 'content-type': 'text/xml' });
+    res.end(
+      `<${root} xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>${inner}</${root}>`,
+    );
+  }
+
+  private xml(res: ServerResponse, status: number, root: string, result: string, inner: string): void {
+    res.writeHead(status, { 'content-type': 'text/xml' });
+    res.end(
+      `<${root}><${result}>${inner}</${result}><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></${root}>`,
+    );
+  }
+}
+
+/** Docker Hub's token service and registry, for the image check: known manifests answer 200. */
+export class DockerHubStandIn {
+  readonly manifests = new Set<string>();
+  private server: Server | undefined;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://stand-in');
+      if (url.pathname === '/token') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ token: 'anonymous-token' }));
+      }
+      const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
+      const known =
+        manifest &&
+        req.headers.authorization === 'Bearer anonymous-token' &&
+        this.manifests.has(`${manifest[1]}:${manifest[2]}`);
+      res.writeHead(known ? 200 : 404);
+      res.end();
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
