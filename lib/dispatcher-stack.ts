@@ -30,7 +30,11 @@ export interface DispatcherStackProps extends StackProps {
  */
 export function needsLaunchLedger(config: StackConfig): boolean {
   if (config.aca) return true;
-  return config.ecs?.capacity === 'FARGATE_SPOT_THEN_FARGATE' || config.ecs?.failover !== undefined;
+  return (
+    config.ecs?.capacity === 'FARGATE_SPOT_THEN_FARGATE' ||
+    config.ecs?.failover !== undefined ||
+    (config.ecs?.capacityByAction ?? '') !== ''
+  );
 }
 
 const DESCRIPTIONS = {
@@ -86,6 +90,7 @@ export class DispatcherStack extends Stack {
         ephemeralStorageGiB: config.ecs.ephemeralStorageGiB,
         cpuArchitecture: config.ecs.cpuArchitecture,
         sizeByAction: config.ecs.sizeByAction,
+        capacityByAction: config.ecs.capacityByAction,
         imageSource: config.ecs.imageSource,
         containerInsights: config.ecs.containerInsights,
         logRetention: retention,

@@ -44,6 +44,8 @@ export interface LaunchLeg {
   readonly idempotent: boolean;
   /** How long after an ambiguous attempt its listing can be trusted (non-idempotent legs). */
   readonly settleMs: number;
+  /** Whether this leg takes the request at all (e.g. Spot only for plans); default: every request. */
+  serves?(request: LaunchRequest): boolean;
   /** One launch, retried inside `request.deadline` where retrying is safe. Never throws. */
   attempt(request: LaunchRequest): Promise<AttemptOutcome>;
   /**

@@ -127,7 +127,7 @@ export class LedgeredLauncher implements Launcher {
     const found = leg.idempotent ? await this.repeat(leg, work) : await this.lookUp(leg, work, last);
     if (found !== undefined) {
       await this.record(request, owner, found, leg);
-      const launch = this.withLeg(found, leg, this.legs.indexOf(leg));
+      const launch = this.withLeg(found, leg);
       return { ...launch, duplicate: true, details: { ...launch.details, resolved: true } };
     }
     await this.quietly('mark refused', () =>
@@ -182,11 +182,12 @@ export class LedgeredLauncher implements Launcher {
     const failures: { leg: string; error: Error }[] = [];
     // Time kept after the legs for the ledger writes that follow them (record, mark, suspend).
     const legsEnd = this.legsEnd(request);
-    for (const [index, leg] of this.legs.entries()) {
+    const legs = this.legs.filter((leg) => leg.serves?.(request) ?? true);
+    for (const [index, leg] of legs.entries()) {
       const left = legsEnd - this.now();
-      const isLast = index === this.legs.length - 1;
+      const isLast = index === legs.length - 1;
       // Whole milliseconds: the deadline ends up in AbortSignal.timeout, which rejects fractions.
-      const deadline = isLast ? legsEnd : this.now() + Math.floor(left / (this.legs.length - index));
+      const deadline = isLast ? legsEnd : this.now() + Math.floor(left / (legs.length - index));
       const attempt: LedgerAttempt = {
         id: String(attemptsSoFar + index + 1),
         leg: leg.name,
@@ -200,7 +201,7 @@ export class LedgeredLauncher implements Launcher {
       const outcome = await attemptSafely(leg, { ...request, deadline });
       if (outcome.kind === 'accepted') {
         await this.record(request, owner, outcome.result, leg);
-        return this.withLeg(outcome.result, leg, index);
+        return this.withLeg(outcome.result, leg);
       }
       if (outcome.kind === 'ambiguous') {
         this.options.logger.warn('launch may have started; keeping the key claimed', {
@@ -222,7 +223,7 @@ export class LedgeredLauncher implements Launcher {
       await this.quietly('mark refused', () =>
         this.ledger.markRefused(request.dedupKey, owner, attempt.id, this.signal(request)),
       );
-      const next = this.legs[index + 1];
+      const next = legs[index + 1];
       if (next !== undefined) {
         this.options.logger.warn('launch target failed; trying the next one', {
           leg: leg.name,
@@ -247,16 +248,17 @@ export class LedgeredLauncher implements Launcher {
     result: LaunchResult,
     leg: LaunchLeg,
   ): Promise<void> {
-    const index = this.legs.indexOf(leg);
-    const launch = this.withLeg(result, leg, index);
+    const launch = this.withLeg(result, leg);
     await this.quietly('record the launch', async () => {
       const recorded = await this.ledger.complete(request.dedupKey, owner, launch, this.signal(request));
       if (!recorded) this.options.logger.warn('the claim was taken over before the launch was recorded');
     });
   }
 
-  private withLeg(result: LaunchResult, leg: LaunchLeg, index: number): LaunchResult {
-    return { ...result, details: { ...result.details, target: leg.target, failedOver: index > 0 } };
+  /** `failedOver`: another target than the primary took it (Spot → on-demand is one target). */
+  private withLeg(result: LaunchResult, leg: LaunchLeg): LaunchResult {
+    const failedOver = leg.target !== this.legs[0]?.target;
+    return { ...result, details: { ...result.details, target: leg.target, failedOver } };
   }
 
   private requireSameTask(record: LedgerRecord, request: LaunchRequest): void {

@@ -4,6 +4,7 @@
  */
 
 import { AZURE_AUTH_MODES } from '../../lambda/launchers/aca/aca-config.js';
+import { parseCapacityByAction } from '../../lambda/launchers/ecs/ecs-config.js';
 import { FARGATE_TASK_SIZES, parseSizeByAction } from '../../lambda/launchers/ecs/fargate-sizes.js';
 
 export { FARGATE_TASK_SIZES };
@@ -74,6 +75,8 @@ export interface EcsStackConfig {
   readonly cpuArchitecture: CpuArchitecture;
   /** Task size per Scalr action (`plan=1024/2048,...`), as RunTask overrides; empty = the task definition's. */
   readonly sizeByAction: string;
+  /** Capacity per Scalr action (`plan=FARGATE_SPOT_THEN_FARGATE,apply=FARGATE`); empty = `capacity` for all. */
+  readonly capacityByAction: string;
   /** Where the agent image is pulled from (Docker Hub limits anonymous pulls per IP). */
   readonly imageSource: ImageSource;
   readonly containerInsights: boolean;
@@ -222,6 +225,7 @@ export const CONTEXT_DEFAULTS = {
   ephemeralStorageGiB: 30,
   agentCpuArchitecture: 'X86_64',
   agentSizeByAction: '',
+  capacityByAction: '',
   imageSource: 'registry',
   dockerHubCredentialsSecretArn: '',
   containerInsights: false,
@@ -471,6 +475,7 @@ function readEcs(context: ContextReader): EcsStackConfig {
     ephemeralStorageGiB: context.integer('ephemeralStorageGiB', 21, 200),
     cpuArchitecture: context.oneOf('agentCpuArchitecture', CPU_ARCHITECTURES),
     sizeByAction: readSizeByAction(context),
+    capacityByAction: readCapacityByAction(context),
     imageSource: readImageSource(context),
     containerInsights: context.boolean('containerInsights'),
     network: readNetwork(context),
@@ -488,6 +493,16 @@ function readSizeByAction(context: ContextReader): string {
     parseSizeByAction(text);
   } catch (error) {
     context.problem(`agentSizeByAction: ${(error as Error).message}`);
+  }
+  return text;
+}
+
+function readCapacityByAction(context: ContextReader): string {
+  const text = context.string('capacityByAction');
+  try {
+    parseCapacityByAction(text);
+  } catch (error) {
+    context.problem(`capacityByAction: ${(error as Error).message}`);
   }
   return text;
 }

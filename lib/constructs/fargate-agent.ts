@@ -69,6 +69,12 @@ export interface FargateAgentProps {
    */
   readonly sizeByAction?: string;
   /**
+   * Capacity per Scalr action, `plan=FARGATE_SPOT_THEN_FARGATE,apply=FARGATE` (`ECS_CAPACITY_BY_ACTION`);
+   * needs the launch ledger (the stack creates it).
+   * @default - every action uses `capacity`
+   */
+  readonly capacityByAction?: string;
+  /**
    * Where the image is pulled from.
    * @default { kind: 'registry' } - as named; Docker Hub pulls are anonymous and rate-limited per IP
    */
@@ -106,6 +112,7 @@ export class FargateAgent extends Construct {
 
   private readonly network: Network;
   private readonly sizeByAction: string;
+  private readonly capacityByAction: string;
 
   constructor(scope: Construct, id: string, props: FargateAgentProps) {
     super(scope, id);
@@ -157,6 +164,7 @@ export class FargateAgent extends Construct {
       },
     });
     this.sizeByAction = props.sizeByAction ?? '';
+    this.capacityByAction = props.capacityByAction ?? '';
     const stopTimeoutSeconds = props.stopTimeoutSeconds ?? 120;
 
     const environment: Record<string, string> = {
@@ -306,6 +314,7 @@ export class FargateAgent extends Construct {
       ECS_ASSIGN_PUBLIC_IP: this.network.assignPublicIp ? 'ENABLED' : 'DISABLED',
       ECS_CAPACITY: this.capacity,
       ...(this.sizeByAction ? { ECS_SIZE_BY_ACTION: this.sizeByAction } : {}),
+      ...(this.capacityByAction ? { ECS_CAPACITY_BY_ACTION: this.capacityByAction } : {}),
     };
   }
 

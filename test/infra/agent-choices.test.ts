@@ -18,10 +18,8 @@ const CREDENTIALS_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret
 
 function agentContainer(template: Template): Record<string, unknown> {
   const [definition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-  return (definition?.Properties.ContainerDefinitions as Record<string, unknown>[])[0] as Record<
-    string,
-    unknown
-  >;
+  const containers = (definition?.Properties.ContainerDefinitions ?? []) as Record<string, unknown>[];
+  return containers[0] ?? {};
 }
 
 function executionRoleStatements(template: Template): Record<string, unknown>[] {
@@ -83,7 +81,22 @@ describe('cheaper agents', () => {
     });
   });
 
+  it('runs plans on Spot and applies on demand with capacityByAction, through the launch ledger', () => {
+    const { template } = buildStack({ capacityByAction: 'plan=FARGATE_SPOT_THEN_FARGATE,apply=FARGATE' });
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ECS_CAPACITY_BY_ACTION: 'plan=FARGATE_SPOT_THEN_FARGATE,apply=FARGATE',
+          LEDGER_TABLE_NAME: Match.anyValue(),
+        }),
+      },
+    });
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+  });
+
   it.each([
+    [{ capacityByAction: 'plan=SPOT' }, 'capacityByAction: "plan=SPOT" is not <action>='],
     [
       { agentSizeByAction: 'plan=1024/1024' },
       'agentSizeByAction: plan: memory 1024 MiB is not allowed with cpu 1024',

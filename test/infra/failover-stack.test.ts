@@ -166,6 +166,7 @@ describe('failoverEnvironment', () => {
       securityGroups: [],
       assignPublicIp: 'ENABLED',
       capacity: 'FARGATE',
+      capacityByAction: new Map(),
       sizeByAction: new Map(),
     });
     expect(envForPrefix({ ...primary, ...env }, 'SECONDARY').AWS_REGION).toBe('us-west-2');

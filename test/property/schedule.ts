@@ -176,6 +176,7 @@ export const ECS_CONFIG: EcsConfig = {
   securityGroups: [],
   assignPublicIp: 'DISABLED',
   capacity: 'FARGATE',
+  capacityByAction: new Map(),
   sizeByAction: new Map(),
 };
 

@@ -104,15 +104,17 @@ export class DoctorStandIn {
     };
     if (operation === 'GetSecretValue') {
       const value = this.account.secrets.get(String(input.SecretId));
-      if (value === undefined)
-        return send(400, { __type: 'ResourceNotFoundException', message: 'not found' });
-      return send(200, { ARN: input.SecretId, SecretString: value });
+      if (value === undefined) send(400, { __type: 'ResourceNotFoundException', message: 'not found' });
+      else send(200, { ARN: input.SecretId, SecretString: value });
+      return;
     }
     if (operation === 'DescribeTaskDefinition') {
       const definition = this.account.taskDefinitions.get(String(input.taskDefinition));
-      if (definition === undefined)
-        return send(400, { __type: 'ClientException', message: 'Unable to describe task definition.' });
-      return send(200, {
+      if (definition === undefined) {
+        send(400, { __type: 'ClientException', message: 'Unable to describe task definition.' });
+        return;
+      }
+      send(200, {
         taskDefinition: {
           family: input.taskDefinition,
           containerDefinitions: [
@@ -126,6 +128,7 @@ export class DoctorStandIn {
           ],
         },
       });
+      return;
     }
     send(400, { __type: 'UnknownOperationException', message: operation });
   }

@@ -2,9 +2,12 @@ import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { DispatcherConfig } from '../../lambda/config/config.js';
 import { ConfigError, TemporarilyUnavailableError } from '../../lambda/errors.js';
 import { clientTokenFor, startedByFor } from '../../lambda/launchers/ecs/client-token.js';
+import { createEcsLegs } from '../../lambda/launchers/ecs/create-ecs-legs.js';
 import type { EcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
+import { loadEcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
 import { EcsLeg } from '../../lambda/launchers/ecs/ecs-leg.js';
 import type { LaunchRequest } from '../../lambda/launchers/launcher.js';
 import { LedgeredLauncher } from '../../lambda/launchers/ledgered-launcher.js';
@@ -21,6 +24,7 @@ const config: EcsConfig = {
   securityGroups: [],
   assignPublicIp: 'DISABLED',
   capacity: 'FARGATE',
+  capacityByAction: new Map(),
   sizeByAction: new Map(),
 };
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 2, minAttemptMs: 10, attemptTimeoutMs: 1000 };
@@ -295,5 +299,67 @@ describe('task size per Scalr action', () => {
     expect(plan).toMatchObject({ cpu: '1024', memory: '2048' });
     expect(apply?.cpu).toBeUndefined();
     expect(apply?.memory).toBeUndefined();
+  });
+});
+
+describe('capacity per Scalr action', () => {
+  beforeEach(() => ecs.reset());
+
+  const env = {
+    ECS_CLUSTER: 'agents',
+    ECS_TASK_DEFINITION: 'scalr-agent',
+    ECS_CONTAINER_NAME: 'agent',
+    ECS_SUBNETS: 'subnet-0123456789abcdef0',
+    ECS_CAPACITY: 'FARGATE',
+    ECS_CAPACITY_BY_ACTION: 'plan=FARGATE_SPOT_THEN_FARGATE,policy.check=FARGATE_SPOT',
+    LAUNCH_RATE_PER_SECOND: '0',
+  };
+  const launcher = () =>
+    new LedgeredLauncher(
+      createEcsLegs(
+        {
+          env,
+          config: { retryAfterSeconds: 9, launchDeadlineMs: 2_000 } as DispatcherConfig,
+          logger: new Logger(() => {}, 'error'),
+        },
+        'ecs',
+      ),
+      new MemoryLedger({ ttlMs: 60_000 }),
+      { retryAfterSeconds: 9, logger: new Logger(() => {}, 'error') },
+    );
+  const providers = () =>
+    ecs
+      .commandCalls(RunTaskCommand)
+      .map((call) => call.args[0].input.capacityProviderStrategy?.[0]?.capacityProvider);
+
+  it('runs plans on Spot first and applies on demand only', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
+
+    await launcher().launch(request({ dedupKey: 'k-plan', taskId: 'k-plan', action: 'plan' }));
+    await launcher().launch(request({ dedupKey: 'k-apply', taskId: 'k-apply', action: 'apply' }));
+
+    expect(providers()).toEqual(['FARGATE_SPOT', 'FARGATE']);
+  });
+
+  it('falls back to on demand for a plan when Spot has no capacity, but never for a Spot-only action', async () => {
+    ecs
+      .on(RunTaskCommand, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] })
+      .resolves(capacityFailure)
+      .on(RunTaskCommand, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] })
+      .resolves({ tasks: [{ taskArn: TASK }] });
+
+    await launcher().launch(request({ dedupKey: 'k-plan', taskId: 'k-plan', action: 'plan' }));
+    const check = await launcher()
+      .launch(request({ dedupKey: 'k-check', taskId: 'k-check', action: 'policy.check' }))
+      .catch((e: unknown) => e);
+
+    expect(providers()).toEqual(['FARGATE_SPOT', 'FARGATE', 'FARGATE_SPOT']);
+    expect(check).toBeInstanceOf(TemporarilyUnavailableError);
+  });
+
+  it('names ECS_CAPACITY_BY_ACTION and the bad entry at start-up', () => {
+    expect(() => loadEcsConfig({ ...env, ECS_CAPACITY_BY_ACTION: 'plan=SPOT' })).toThrowError(
+      /ECS_CAPACITY_BY_ACTION: "plan=SPOT" is not <action>=<FARGATE\|FARGATE_SPOT\|FARGATE_SPOT_THEN_FARGATE>/,
+    );
   });
 });

@@ -17,6 +17,7 @@ export const PLACEHOLDER_ECS_CONFIG: EcsConfig = {
   securityGroups: [],
   assignPublicIp: 'DISABLED',
   capacity: 'FARGATE',
+  capacityByAction: new Map(),
   sizeByAction: new Map(),
 };
 

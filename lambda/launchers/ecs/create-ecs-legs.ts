@@ -1,6 +1,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { awsClientOptions } from '../../aws/client-options.js';
 import type { LaunchLeg } from '../launch-outcome.js';
+import type { LaunchRequest } from '../launcher.js';
 import { launchPacerFrom } from '../pacing/pacing-config.js';
 import type { LauncherContext } from '../registry.js';
 import { DEFAULT_RETRY_POLICY } from '../retry.js';
@@ -31,7 +32,8 @@ export function createEcsLegs({ env, config }: LauncherContext, target: string):
     retryAfterSeconds: config.retryAfterSeconds,
     beforeAttempt: pacer ? (signal: AbortSignal) => pacer.take(signal) : undefined,
   };
-  if (ecsConfig.capacity !== 'FARGATE_SPOT_THEN_FARGATE') {
+  const perAction = ecsConfig.capacityByAction.size > 0;
+  if (!perAction && ecsConfig.capacity !== 'FARGATE_SPOT_THEN_FARGATE') {
     const provider = ecsConfig.capacity;
     return [
       new EcsLeg(client, ecsConfig, {
@@ -43,6 +45,11 @@ export function createEcsLegs({ env, config }: LauncherContext, target: string):
       }),
     ];
   }
+  // Spot and on-demand legs with their own tokens; with capacity per action each request uses the
+  // legs its action's capacity names (Spot for plans, on-demand for applies).
+  const capacityOf = (request: LaunchRequest) =>
+    (request.action === undefined ? undefined : ecsConfig.capacityByAction.get(request.action)) ??
+    ecsConfig.capacity;
   return [
     new EcsLeg(client, ecsConfig, {
       ...shared,
@@ -50,6 +57,7 @@ export function createEcsLegs({ env, config }: LauncherContext, target: string):
       name: `${target}/FARGATE_SPOT`,
       provider: 'FARGATE_SPOT',
       failFastOnCapacity: true,
+      serves: perAction ? (request) => capacityOf(request) !== 'FARGATE' : undefined,
     }),
     new EcsLeg(client, ecsConfig, {
       ...shared,
@@ -58,6 +66,7 @@ export function createEcsLegs({ env, config }: LauncherContext, target: string):
       provider: 'FARGATE',
       tokenLeg: 'FARGATE',
       failFastOnCapacity: false,
+      serves: perAction ? (request) => capacityOf(request) !== 'FARGATE_SPOT' : undefined,
     }),
   ];
 }

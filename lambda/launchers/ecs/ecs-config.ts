@@ -14,6 +14,8 @@ export interface EcsConfig {
   readonly securityGroups: readonly string[];
   readonly assignPublicIp: 'ENABLED' | 'DISABLED';
   readonly capacity: EcsCapacity;
+  /** Capacity per Scalr action (`ECS_CAPACITY_BY_ACTION`); other actions use `capacity`. */
+  readonly capacityByAction: ReadonlyMap<string, EcsCapacity>;
   /** Task size per Scalr action (`ECS_SIZE_BY_ACTION`), as task-level RunTask overrides. */
   readonly sizeByAction: ReadonlyMap<string, TaskSize>;
 }
@@ -39,6 +41,7 @@ export function loadEcsConfig(envVars: Env): EcsConfig {
     ),
     assignPublicIp: env.oneOf('ECS_ASSIGN_PUBLIC_IP', ['ENABLED', 'DISABLED'], 'DISABLED'),
     capacity: env.oneOf('ECS_CAPACITY', ECS_CAPACITIES, 'FARGATE'),
+    capacityByAction: capacityByActionFrom(env.optional('ECS_CAPACITY_BY_ACTION') ?? ''),
     sizeByAction: sizeByActionFrom(env.optional('ECS_SIZE_BY_ACTION') ?? ''),
   };
 }
@@ -48,5 +51,34 @@ function sizeByActionFrom(text: string): ReadonlyMap<string, TaskSize> {
     return parseSizeByAction(text);
   } catch (error) {
     throw new ConfigError(`ECS_SIZE_BY_ACTION: ${(error as Error).message}`);
+  }
+}
+
+const CAPACITY_ENTRY = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})=([A-Z_]+)$/;
+
+/** `plan=FARGATE_SPOT_THEN_FARGATE,apply=FARGATE`: Spot for plans, on-demand for applies. */
+export function parseCapacityByAction(text: string): ReadonlyMap<string, EcsCapacity> {
+  const map = new Map<string, EcsCapacity>();
+  for (const item of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const match = CAPACITY_ENTRY.exec(item);
+    const capacity = match?.[2] as EcsCapacity | undefined;
+    if (match === null || capacity === undefined || !ECS_CAPACITIES.includes(capacity)) {
+      throw new Error(`"${item.slice(0, 80)}" is not <action>=<${ECS_CAPACITIES.join('|')}>`);
+    }
+    const action = match[1] ?? '';
+    if (map.has(action)) throw new Error(`${action} is given twice`);
+    map.set(action, capacity);
+  }
+  return map;
+}
+
+function capacityByActionFrom(text: string): ReadonlyMap<string, EcsCapacity> {
+  try {
+    return parseCapacityByAction(text);
+  } catch (error) {
+    throw new ConfigError(`ECS_CAPACITY_BY_ACTION: ${(error as Error).message}`);
   }
 }

@@ -39,6 +39,8 @@ export interface EcsLegOptions {
   readonly retry?: RetryPolicy;
   /** Awaited before every RunTask attempt; lets a rate limiter pace launches under a burst. */
   readonly beforeAttempt?: (signal: AbortSignal) => Promise<void>;
+  /** Which requests the leg takes (capacity per action); default: all. */
+  readonly serves?: (request: LaunchRequest) => boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export class EcsLeg implements LaunchLeg {
   readonly settleMs = 0;
   readonly name: string;
   readonly target: string;
+  serves?: (request: LaunchRequest) => boolean;
   private readonly retry: RetryPolicy;
 
   constructor(
@@ -61,6 +64,7 @@ export class EcsLeg implements LaunchLeg {
   ) {
     this.name = options.name;
     this.target = options.target;
+    if (options.serves) this.serves = options.serves;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
   }
 
