@@ -1,16 +1,13 @@
-import { createRequire } from 'node:module';
-import type { AddressInfo, Server } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDispatcher } from '../lambda/dispatch/create-dispatcher.js';
 import { DynamoDbLedger } from '../lambda/ledger/dynamodb-ledger.js';
 import type { LaunchLedger } from '../lambda/ledger/launch-ledger.js';
 import { MemoryLedger } from '../lambda/ledger/memory-ledger.js';
 import { Logger } from '../lambda/log/logger.js';
 import { AwsStandIn } from '../test/support/aws-stand-in.js';
+import { startLedgerTable } from '../test/support/dynalite-table.js';
 import { ms, summarize } from './stats.js';
 
 const SECRET = 'bench-webhook-secret';
-const dynalite = createRequire(import.meta.url)('dynalite') as (options: object) => Server;
 
 /** Counts the ledger calls one webhook makes. */
 function counted(ledger: LaunchLedger): { ledger: LaunchLedger; calls: () => number } {
@@ -28,25 +25,6 @@ function counted(ledger: LaunchLedger): { ledger: LaunchLedger; calls: () => num
   return { ledger: wrapped, calls: () => calls };
 }
 
-async function startDynalite(): Promise<{ client: DynamoDBClient; stop: () => Promise<void> }> {
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKID', secretAccessKey: 'local' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'ledger',
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  return { client, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 /**
  * What the launch ledger adds per webhook: the same warm path (real SDK, local ECS stand-in) with
  * plain ECS (clientToken alone, no ledger), Spot then on-demand over the in-memory ledger (local
@@ -57,7 +35,7 @@ export async function measureLedgerCost(samples = 400) {
   const standIn = new AwsStandIn();
   const endpoint = await standIn.start();
   Object.assign(process.env, AwsStandIn.clientEnv(endpoint));
-  const dynamo = await startDynalite();
+  const dynamo = await startLedgerTable();
   const env = {
     LAUNCH_TARGET: 'ecs',
     WEBHOOK_SECRET: SECRET,
@@ -124,7 +102,6 @@ export async function measureLedgerCost(samples = 400) {
       });
     }
   } finally {
-    dynamo.client.destroy();
     await dynamo.stop();
     await standIn.stop();
   }

@@ -1,13 +1,11 @@
-import { createRequire } from 'node:module';
-import type { AddressInfo, Server } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../lambda/errors.js';
 import { DynamoDbLedger } from '../../../lambda/ledger/dynamodb-ledger.js';
 import type { LaunchLedger } from '../../../lambda/ledger/launch-ledger.js';
 import { MemoryLedger } from '../../../lambda/ledger/memory-ledger.js';
+import { startLedgerTable } from '../../support/dynalite-table.js';
 
-const dynalite = createRequire(import.meta.url)('dynalite') as (options: object) => Server;
 const signal = () => AbortSignal.timeout(5_000);
 const launch = {
   platform: 'ecs',
@@ -16,31 +14,15 @@ const launch = {
   details: { target: 'ecs/FARGATE' },
 };
 
-let server: Server;
+let table: Awaited<ReturnType<typeof startLedgerTable>>;
 let client: DynamoDBClient;
 let clock = 1_800_000_000_000;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKID', secretAccessKey: 'local' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'ledger',
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  table = await startLedgerTable();
+  client = table.client;
 });
-afterAll(async () => {
-  client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(async () => table.stop());
 
 const kinds: [string, () => LaunchLedger][] = [
   ['MemoryLedger', () => new MemoryLedger({ ttlMs: 86_400_000, now: () => clock })],
