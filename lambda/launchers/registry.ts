@@ -1,23 +1,16 @@
-import type { DispatcherConfig, LaunchTarget } from '../config/config.js';
+import type { LaunchTarget } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
+import type { LauncherContext } from './launcher-context.js';
+
+export type { LauncherContext };
+
 import { ConfigError } from '../errors.js';
-import type { LaunchLedger } from '../ledger/launch-ledger.js';
-import type { Logger } from '../log/logger.js';
 import { targetEntries } from './failover/failover-targets.js';
 import type { LaunchLeg } from './launch-outcome.js';
 import type { Launcher } from './launcher.js';
 import { launcherLeg } from './launcher-leg.js';
 import { LedgeredLauncher } from './ledgered-launcher.js';
 import { SingleLegLauncher } from './single-leg-launcher.js';
-
-/** What a launch target's factory gets: the environment (for its own settings) and shared pieces. */
-export interface LauncherContext {
-  readonly env: Env;
-  readonly config: DispatcherConfig;
-  readonly logger: Logger;
-  /** The launch ledger to use instead of the one the environment names (tests share one). */
-  readonly ledger?: LaunchLedger;
-}
 
 /** Builds the legs of one target; `name` is the target's name (`ecs`, `ecs:SECONDARY`, ...). */
 export type LegFactory = (context: LauncherContext, name: string) => LaunchLeg[] | Promise<LaunchLeg[]>;

@@ -2,7 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
 import { awsClientOptions } from '../../aws/client-options.js';
-import type { LauncherContext } from '../registry.js';
+import type { LauncherContext } from '../launcher-context.js';
 import { loadAcaConfig } from './aca-config.js';
 import { AcaLeg } from './aca-leg.js';
 import { ArmJobApi } from './arm-job-api.js';

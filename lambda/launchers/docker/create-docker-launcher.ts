@@ -3,7 +3,7 @@ import { awsClientOptions } from '../../aws/client-options.js';
 import { ConfigError } from '../../errors.js';
 import { SecretCache } from '../../secrets/secret-cache.js';
 import { secretFetcher } from '../../secrets/secrets-manager-fetcher.js';
-import type { LauncherContext } from '../registry.js';
+import type { LauncherContext } from '../launcher-context.js';
 import { loadDockerConfig } from './docker-config.js';
 import { DockerEngine } from './docker-engine.js';
 import { DockerLauncher } from './docker-launcher.js';

@@ -1,4 +1,4 @@
-import type { LauncherContext } from '../registry.js';
+import type { LauncherContext } from '../launcher-context.js';
 import { loadDryRunPlanConfig } from './dry-run-config.js';
 import { DryRunLauncher } from './dry-run-launcher.js';
 
