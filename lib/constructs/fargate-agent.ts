@@ -354,6 +354,20 @@ export class FargateAgent extends Construct {
         conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
       }),
       new iam.PolicyStatement({
+        // Only after a ConflictException: the conflicting task's tags tell a reused key from a redeploy.
+        sid: 'ReadAgentTaskTags',
+        actions: ['ecs:DescribeTasks'],
+        resources: [
+          stack.formatArn({
+            service: 'ecs',
+            resource: 'task',
+            resourceName: `${this.cluster.clusterName}/*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+        conditions: clusterCondition,
+      }),
+      new iam.PolicyStatement({
         sid: 'PassAgentRoles',
         actions: ['iam:PassRole'],
         resources: [this.taskRole.roleArn, this.executionRole.roleArn],

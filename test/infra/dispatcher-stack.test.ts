@@ -162,6 +162,14 @@ describe('DispatcherStack with the default new VPC', () => {
       });
     });
 
+    it("reads tags only of this cluster's tasks (DescribeTasks, after a token conflict)", () => {
+      expect(statements(template).find((s) => s.Action === 'ecs:DescribeTasks')).toMatchObject({
+        Condition: {
+          ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^AgentCluster/), 'Arn'] } },
+        },
+      });
+    });
+
     it('grants no ListTasks: whether a key launched is never read from a listing', () => {
       expect(statements(template).find((s) => s.Action === 'ecs:ListTasks')).toBeUndefined();
     });

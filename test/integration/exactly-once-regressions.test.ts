@@ -101,6 +101,26 @@ describe('an Idempotency-Key reused for another task', () => {
   let h: Harness | undefined;
   afterEach(async () => h?.stop());
 
+  it('is refused with 422 by plain ECS in another container too: the conflicting task is tagged with its task', async () => {
+    const harness = new Harness();
+    h = harness;
+    await harness.start();
+    await harness.deliver({ body: scalrBody('atask-1'), headers: { 'Idempotency-Key': 'key-plain' } });
+
+    const other = await h.another()(
+      toRequest({ body: scalrBody('atask-2'), headers: { 'Idempotency-Key': 'key-plain' } }),
+    );
+    const again = await h.another()(
+      toRequest({ body: scalrBody('atask-1'), headers: { 'Idempotency-Key': 'key-plain' } }),
+    );
+
+    expect(other.statusCode).toBe(422);
+    expect(again).toMatchObject({ statusCode: 202 });
+    // Same token, same parameters: ECS itself returns the original task.
+    expect(json(again).launchId).toBe(h.standIn.tasks[0]?.taskArn);
+    expect(h.standIn.tasks).toHaveLength(1);
+  });
+
   it('is refused with 422 naming the header, in the same container and in another one, and launches nothing', async () => {
     h = new Harness();
     await h.start({ ECS_CAPACITY: 'FARGATE_SPOT_THEN_FARGATE' });

@@ -1,9 +1,9 @@
-import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DispatcherConfig } from '../../lambda/config/config.js';
-import { ConfigError, TemporarilyUnavailableError } from '../../lambda/errors.js';
+import { ConfigError, IdempotencyKeyReusedError, TemporarilyUnavailableError } from '../../lambda/errors.js';
 import { clientTokenFor, startedByFor } from '../../lambda/launchers/ecs/client-token.js';
 import { createEcsLegs } from '../../lambda/launchers/ecs/create-ecs-legs.js';
 import type { EcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
@@ -160,6 +160,20 @@ describe('EcsLeg', () => {
     const result = await launcher().launch(request());
 
     expect(result).toMatchObject({ launchId: TASK, duplicate: true });
+  });
+
+  it("refuses a key reused for another task (422) when the conflicting task's tag names another task", async () => {
+    ecs.on(RunTaskCommand).rejects(Object.assign(error('ConflictException'), { resourceIds: [TASK] }));
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [{ taskArn: TASK, tags: [{ key: 'scalr:task-id', value: 'atask-other' }] }],
+    });
+
+    await expect(launcher().launch(request())).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    expect(ecs).toReceiveCommandWith(DescribeTasksCommand, {
+      cluster: 'agents',
+      tasks: [TASK],
+      include: ['TAGS'],
+    });
   });
 
   it('answers 503 and launches nothing else when a ConflictException names no task', async () => {

@@ -1,5 +1,10 @@
-import { type ECSClient, RunTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
-import { TemporarilyUnavailableError } from '../../errors.js';
+import {
+  DescribeTasksCommand,
+  type ECSClient,
+  RunTaskCommand,
+  type RunTaskCommandInput,
+} from '@aws-sdk/client-ecs';
+import { IdempotencyKeyReusedError, TemporarilyUnavailableError } from '../../errors.js';
 import {
   type AttemptOutcome,
   accepted,
@@ -8,7 +13,7 @@ import {
   type LaunchLeg,
   refused,
 } from '../launch-outcome.js';
-import type { LaunchRequest, LaunchResult } from '../launcher.js';
+import { type LaunchRequest, type LaunchResult, taskFingerprint } from '../launcher.js';
 import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';
 import { clientTokenFor } from './client-token.js';
 import type { EcsConfig } from './ecs-config.js';
@@ -87,7 +92,7 @@ export class EcsLeg implements LaunchLeg {
       );
       return accepted(result);
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConflictException') return this.conflict(error);
+      if ((error as { name?: string }).name === 'ConflictException') return this.conflict(error, request);
       const last = error instanceof RetriesExhaustedError ? error.lastError : error;
       // A `failures` answer went through the token check: had an earlier attempt with this token
       // started a task, ECS would have returned it. Throttling and timeouts prove nothing of the kind.
@@ -121,27 +126,47 @@ export class EcsLeg implements LaunchLeg {
   }
 
   /**
-   * The token was used before with other parameters (the deployment changed between deliveries).
-   * ECS names the task it started in `resourceIds`: that is the launch. Without it there is no
-   * proof either way, so nothing is launched under another token.
+   * The token was used before with other parameters: the deployment changed between deliveries, or
+   * the key came back with another Scalr task. ECS names the task it started in `resourceIds`; its
+   * `scalr:task-id` tag tells the two apart (a reused key is refused, 422). When the tag cannot be
+   * read, the task is the answer, as a re-delivery after a deploy is by far the likelier case.
+   * Without `resourceIds` there is no proof either way, so nothing is launched under another token.
    */
-  private conflict(error: unknown): AttemptOutcome {
+  private async conflict(error: unknown, request: LaunchRequest): Promise<AttemptOutcome> {
     const taskArn = (error as { resourceIds?: string[] }).resourceIds?.[0];
-    if (taskArn !== undefined) {
-      return accepted({
-        platform: this.platform,
-        launchId: taskArn,
-        duplicate: true,
-        details: { capacityProvider: this.options.provider, conflict: true },
-      });
+    if (taskArn === undefined) {
+      return ambiguous(
+        new TemporarilyUnavailableError(
+          'ECS refused the client token and names no task for it. Retry with the same Idempotency-Key.',
+          this.options.retryAfterSeconds,
+          { cause: error },
+        ),
+      );
     }
-    return ambiguous(
-      new TemporarilyUnavailableError(
-        'ECS refused the client token and names no task for it. Retry with the same Idempotency-Key.',
-        this.options.retryAfterSeconds,
-        { cause: error },
-      ),
+    const owner = await this.taskOwner(taskArn, request).catch(() => undefined);
+    if (owner !== undefined && owner !== taskFingerprint(request))
+      return refused(new IdempotencyKeyReusedError());
+    return accepted({
+      platform: this.platform,
+      launchId: taskArn,
+      duplicate: true,
+      details: { capacityProvider: this.options.provider, conflict: true },
+    });
+  }
+
+  /** The Scalr task a started task belongs to, from its tags (`manual` for a manual trigger). */
+  private async taskOwner(taskArn: string, request: LaunchRequest): Promise<string | undefined> {
+    const signal = AbortSignal.timeout(
+      Math.max(1, Math.min(2_000, Math.floor(request.deadline - Date.now()))),
     );
+    const answer = await this.client.send(
+      new DescribeTasksCommand({ cluster: this.config.cluster, tasks: [taskArn], include: ['TAGS'] }),
+      { abortSignal: signal },
+    );
+    const tags = answer.tasks?.[0]?.tags;
+    if (tags === undefined) return undefined;
+    if (tags.find((tag) => tag.key === 'dispatcher:manual')?.value === 'true') return 'manual';
+    return tags.find((tag) => tag.key === 'scalr:task-id')?.value;
   }
 
   private translate(error: unknown): Error {
