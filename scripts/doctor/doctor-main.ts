@@ -1,20 +1,20 @@
+import { awsFailure } from './check.js';
 import { runDoctor } from './doctor.js';
-import { parseDoctorArgs, USAGE, UsageError } from './doctor-args.js';
+import { type DoctorArgs, parseDoctorArgs, USAGE, UsageError } from './doctor-args.js';
+import { dockerHubFromEnv } from './image/docker-hub.js';
 import { formatReport } from './report.js';
 import { StackNotFoundError } from './stack-facts.js';
 
 // `npm run doctor -- --stack <name> [--region <r>]`: exit 0 without failures, 1 with, 2 on usage errors.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+let args: DoctorArgs | undefined;
 try {
-  const args = parseDoctorArgs(process.argv.slice(2));
+  args = parseDoctorArgs(process.argv.slice(2));
   const { results } = await runDoctor({
     stack: args.stack,
     region: args.region,
     timeoutMs: args.timeoutMs,
-    dockerHub:
-      process.env.DOCTOR_DOCKER_AUTH_URL && process.env.DOCTOR_DOCKER_REGISTRY_URL
-        ? { auth: process.env.DOCTOR_DOCKER_AUTH_URL, registry: process.env.DOCTOR_DOCKER_REGISTRY_URL }
-        : undefined,
+    dockerHub: dockerHubFromEnv(process.env),
   });
   for (const line of formatReport(args.stack, results)) console.log(line);
   process.exitCode = results.some((r) => r.status === 'fail') ? 1 : 0;
@@ -23,10 +23,19 @@ try {
     console.error(`doctor: ${error.message}`);
     if (error instanceof UsageError) console.error(USAGE);
     process.exitCode = 2;
+  } else if (/Region is missing/i.test((error as Error).message ?? '')) {
+    console.error('doctor: no AWS Region: pass --region <region> or set AWS_REGION / a profile Region');
+    process.exitCode = 2;
   } else {
-    const e = error as { name?: string; message?: string };
-    console.error(`doctor: could not read the stack: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`);
-    console.error('Check your AWS credentials and Region (aws sts get-caller-identity).');
+    const line = awsFailure(
+      'stack',
+      `read stack ${args?.stack ?? ''}`,
+      error,
+      'cloudformation:DescribeStacks',
+      args?.timeoutMs ?? 0,
+    );
+    console.error(`doctor: ${line.detail}`);
+    console.error(`fix: ${line.fix}`);
     process.exitCode = 1;
   }
 }

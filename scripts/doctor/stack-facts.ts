@@ -4,7 +4,7 @@ import {
   ListStackResourcesCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { type StackFacts, within } from './check.js';
+import { awsFailure, type StackFacts, within } from './check.js';
 
 /** The stack does not exist (or is not visible with these credentials): a usage error, exit 2. */
 export class StackNotFoundError extends Error {}
@@ -33,15 +33,44 @@ export async function readStackFacts(
     }
     throw error;
   }
-  const functionEnv = await dispatcherEnvironment(clients, stackName, timeoutMs);
-  return { stackName, region, outputs, functionEnv };
+  try {
+    const fn = await dispatcherFunction(clients, stackName, timeoutMs);
+    if (fn === undefined) {
+      return {
+        stackName,
+        region,
+        outputs,
+        functionEnv: {},
+        functionSubnets: [],
+        functionProblem: 'no function of the stack has WEBHOOK_SECRET_ARN in its environment',
+      };
+    }
+    return { stackName, region, outputs, ...fn };
+  } catch (error) {
+    // The outputs alone still allow most checks: report what is missing instead of stopping here.
+    const problem = awsFailure(
+      'dispatcher function',
+      "read the dispatcher function's settings",
+      error,
+      'cloudformation:ListStackResources and lambda:GetFunctionConfiguration',
+      timeoutMs,
+    );
+    return {
+      stackName,
+      region,
+      outputs,
+      functionEnv: {},
+      functionSubnets: [],
+      functionProblem: `${problem.detail} (fix: ${problem.fix})`,
+    };
+  }
 }
 
-async function dispatcherEnvironment(
+async function dispatcherFunction(
   clients: { cloudFormation: CloudFormationClient; lambda: LambdaClient },
   stackName: string,
   timeoutMs: number,
-): Promise<Record<string, string>> {
+): Promise<Pick<StackFacts, 'functionName' | 'functionEnv' | 'functionSubnets'> | undefined> {
   const functions: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -63,7 +92,13 @@ async function dispatcherEnvironment(
       abortSignal: within(timeoutMs),
     });
     const variables = config.Environment?.Variables ?? {};
-    if (variables.WEBHOOK_SECRET_ARN !== undefined) return variables;
+    if (variables.WEBHOOK_SECRET_ARN !== undefined) {
+      return {
+        functionName: name,
+        functionEnv: variables,
+        functionSubnets: config.VpcConfig?.SubnetIds ?? [],
+      };
+    }
   }
-  return {};
+  return undefined;
 }

@@ -12,7 +12,7 @@ export interface RouteTableFacts {
   /** Subnets associated explicitly; `main` for the VPC's main table. */
   readonly subnetIds: readonly string[];
   readonly main?: boolean;
-  /** The 0.0.0.0/0 target: `igw-...`, `nat-...`, or none. */
+  /** The 0.0.0.0/0 target: `igw-...`, `nat-...`, `tgw-...`, or none. */
   readonly defaultRoute?: string;
 }
 
@@ -29,7 +29,21 @@ export interface DoctorAccount {
   taskDefinitions: Map<string, { name: string; image: string; credentials?: string }>;
   subnets: SubnetFacts[];
   routeTables: RouteTableFacts[];
+  /** The dispatcher function's own subnets (its VpcConfig); empty outside a VPC. */
+  functionSubnets: string[];
+  /** Images in ECR, as `repository:tag`. */
+  ecrImages: Set<string>;
+  /** Pull-through cache rules: ECR repository prefix → upstream registry URL. */
+  pullThroughRules: Map<string, string>;
+  /** IAM answers FeatureDisabledException instead of `JwtVendingEnabled: false`. */
+  federationFeatureDisabled?: boolean;
+  /** Operations answered with the protocol's access-denied error. */
+  denied: Set<string>;
+  /** Operations never answered (the client's deadline must end them). */
+  hanging: Set<string>;
 }
+
+type Protocol = 'json11' | 'rest-json' | 'query' | 'ec2';
 
 const xmlEscape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -37,8 +51,9 @@ const xmlEscape = (text: string) =>
 /**
  * A local stand-in for the AWS APIs `npm run doctor` calls, each in its real protocol, so the real
  * SDK clients serialize and parse for real: CloudFormation and IAM (query, XML), EC2 (EC2 query,
- * XML), Lambda and API Gateway (REST JSON), ECS and Secrets Manager (JSON 1.1). All clients reach it
- * through `AWS_ENDPOINT_URL`.
+ * XML), Lambda and API Gateway (REST JSON), ECS, ECR and Secrets Manager (JSON 1.1). All clients
+ * reach it through `AWS_ENDPOINT_URL`. Any operation can be denied (each protocol's access-denied
+ * error) or left unanswered, through `account.denied` and `account.hanging`.
  */
 export class DoctorStandIn {
   readonly calls: string[] = [];
@@ -63,15 +78,30 @@ export class DoctorStandIn {
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const target = String(req.headers['x-amz-target'] ?? '');
-    if (target) return this.json11(target.split('.').pop() ?? '', JSON.parse(body || '{}'), res);
-    if (req.method === 'GET' && url.pathname === '/account') return this.apiGatewayAccount(res);
-    if (req.method === 'GET' && url.pathname.startsWith('/apikeys/')) return this.apiKey(url, res);
-    const fn = /^\/2015-03-31\/functions\/([^/]+)\/configuration$/.exec(url.pathname);
-    if (req.method === 'GET' && fn) return this.functionConfiguration(decodeURIComponent(fn[1] ?? ''), res);
     const form = new URLSearchParams(body);
-    const action = form.get('Action') ?? '';
-    this.calls.push(action);
-    switch (action) {
+    const fn = /^\/2015-03-31\/functions\/([^/]+)\/configuration$/.exec(url.pathname);
+    let operation: string;
+    let protocol: Protocol;
+    if (target) [operation, protocol] = [target.split('.').pop() ?? '', 'json11'];
+    else if (req.method === 'GET' && url.pathname === '/account')
+      [operation, protocol] = ['GetAccount', 'rest-json'];
+    else if (req.method === 'GET' && url.pathname.startsWith('/apikeys/'))
+      [operation, protocol] = ['GetApiKey', 'rest-json'];
+    else if (req.method === 'GET' && fn) [operation, protocol] = ['GetFunctionConfiguration', 'rest-json'];
+    else {
+      operation = form.get('Action') ?? '';
+      protocol = ['DescribeSubnets', 'DescribeRouteTables'].includes(operation) ? 'ec2' : 'query';
+    }
+    this.calls.push(operation);
+    if (this.account.hanging.has(operation)) return;
+    if (this.account.denied.has(operation)) return this.deny(res, protocol, operation);
+    switch (operation) {
+      case 'GetAccount':
+        return this.apiGatewayAccount(res);
+      case 'GetApiKey':
+        return this.apiKey(url, res);
+      case 'GetFunctionConfiguration':
+        return this.functionConfiguration(decodeURIComponent(fn?.[1] ?? ''), res);
       case 'DescribeStacks':
         return this.describeStacks(form, res);
       case 'ListStackResources':
@@ -81,6 +111,12 @@ export class DoctorStandIn {
       case 'DescribeRouteTables':
         return this.describeRouteTables(res);
       case 'GetOutboundWebIdentityFederationInfo':
+        if (this.account.federationFeatureDisabled) {
+          res.writeHead(404, { 'content-type': 'text/xml' });
+          return void res.end(
+            '<ErrorResponse><Error><Type>Sender</Type><Code>FeatureDisabled</Code><Message>Outbound identity federation is disabled</Message></Error><RequestId>r</RequestId></ErrorResponse>',
+          );
+        }
         return this.xml(
           res,
           200,
@@ -89,15 +125,37 @@ export class DoctorStandIn {
           `<IssuerIdentifier>https://example.tokens.sts.global.api.aws</IssuerIdentifier><JwtVendingEnabled>${this.account.jwtVendingEnabled}</JwtVendingEnabled>`,
         );
       default:
+        if (protocol === 'json11') return this.json11(operation, JSON.parse(body || '{}'), res);
         res.writeHead(400, { 'content-type': 'text/xml' });
         res.end(
-          `<ErrorResponse><Error><Code>InvalidAction</Code><Message>${xmlEscape(action)}</Message></Error></ErrorResponse>`,
+          `<ErrorResponse><Error><Code>InvalidAction</Code><Message>${xmlEscape(operation)}</Message></Error></ErrorResponse>`,
         );
     }
   }
 
+  /** Each protocol's way of saying the caller may not do this. */
+  private deny(res: ServerResponse, protocol: Protocol, operation: string): void {
+    const message = `User: arn:aws:iam::123456789012:user/doctor is not authorized to perform: ${operation}`;
+    if (protocol === 'json11') {
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+      return void res.end(JSON.stringify({ __type: 'AccessDeniedException', message }));
+    }
+    if (protocol === 'rest-json') {
+      res.writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' });
+      return void res.end(JSON.stringify({ message }));
+    }
+    res.writeHead(403, { 'content-type': 'text/xml' });
+    if (protocol === 'ec2') {
+      return void res.end(
+        `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>${xmlEscape(message)}</Message></Error></Errors><RequestID>r</RequestID></Response>`,
+      );
+    }
+    res.end(
+      `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+    );
+  }
+
   private json11(operation: string, input: Record<string, unknown>, res: ServerResponse): void {
-    this.calls.push(operation);
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(JSON.stringify(body));
@@ -130,11 +188,49 @@ export class DoctorStandIn {
       });
       return;
     }
+    if (operation === 'DescribeImages') {
+      const repository = String(input.repositoryName);
+      const tag = (input.imageIds as { imageTag?: string }[] | undefined)?.[0]?.imageTag;
+      const images = [...this.account.ecrImages];
+      if (!images.some((image) => image.startsWith(`${repository}:`))) {
+        send(400, {
+          __type: 'RepositoryNotFoundException',
+          message: `The repository '${repository}' does not exist`,
+        });
+      } else if (!images.includes(`${repository}:${tag}`)) {
+        send(400, {
+          __type: 'ImageNotFoundException',
+          message: `The image with imageId {imageTag:'${tag}'} does not exist`,
+        });
+      } else {
+        send(200, {
+          imageDetails: [{ repositoryName: repository, imageTags: [tag], registryId: input.registryId }],
+        });
+      }
+      return;
+    }
+    if (operation === 'DescribePullThroughCacheRules') {
+      const prefixes = (input.ecrRepositoryPrefixes as string[] | undefined) ?? [];
+      const rules = prefixes.flatMap((prefix) => {
+        const upstream = this.account.pullThroughRules.get(prefix);
+        return upstream
+          ? [{ ecrRepositoryPrefix: prefix, upstreamRegistryUrl: upstream, upstreamRegistry: 'docker-hub' }]
+          : [];
+      });
+      if (rules.length === 0) {
+        send(400, {
+          __type: 'PullThroughCacheRuleNotFoundException',
+          message: 'The pull-through cache rule does not exist',
+        });
+      } else {
+        send(200, { pullThroughCacheRules: rules });
+      }
+      return;
+    }
     send(400, { __type: 'UnknownOperationException', message: operation });
   }
 
   private apiGatewayAccount(res: ServerResponse): void {
-    this.calls.push('GetAccount');
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify(
@@ -144,7 +240,6 @@ export class DoctorStandIn {
   }
 
   private apiKey(url: URL, res: ServerResponse): void {
-    this.calls.push('GetApiKey');
     const id = decodeURIComponent(url.pathname.split('/')[2] ?? '');
     const value = this.account.apiKeys.get(id);
     if (value === undefined) {
@@ -162,12 +257,20 @@ export class DoctorStandIn {
   }
 
   private functionConfiguration(name: string, res: ServerResponse): void {
-    this.calls.push('GetFunctionConfiguration');
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify({
         FunctionName: name,
         Environment: { Variables: name === this.account.functionName ? this.account.functionEnv : {} },
+        ...(name === this.account.functionName && this.account.functionSubnets.length > 0
+          ? {
+              VpcConfig: {
+                SubnetIds: this.account.functionSubnets,
+                SecurityGroupIds: ['sg-1'],
+                VpcId: 'vpc-1',
+              },
+            }
+          : {}),
       }),
     );
   }
@@ -215,8 +318,13 @@ export class DoctorStandIn {
   private describeRouteTables(res: ServerResponse): void {
     const items = this.account.routeTables
       .map((table) => {
+        const target = table.defaultRoute?.startsWith('nat-')
+          ? 'natGatewayId'
+          : table.defaultRoute?.startsWith('tgw-')
+            ? 'transitGatewayId'
+            : 'gatewayId';
         const route = table.defaultRoute
-          ? `<item><destinationCidrBlock>0.0.0.0/0</destinationCidrBlock><${table.defaultRoute.startsWith('nat-') ? 'natGatewayId' : 'gatewayId'}>${table.defaultRoute}</${table.defaultRoute.startsWith('nat-') ? 'natGatewayId' : 'gatewayId'}><state>active</state></item>`
+          ? `<item><destinationCidrBlock>0.0.0.0/0</destinationCidrBlock><${target}>${table.defaultRoute}</${target}><state>active</state></item>`
           : '';
         const associations = [
           ...table.subnetIds.map(
@@ -250,28 +358,63 @@ export class DoctorStandIn {
   }
 }
 
-/** Docker Hub's token service and registry, for the image check: known manifests answer 200. */
+/**
+ * Docker Hub's token service and registry, for the image check. Known manifests answer 200 with the
+ * rate-limit headers Docker Hub sends, but only to a request that accepts manifest lists: like a
+ * multi-architecture image on Docker Hub, which a client asking for a single manifest does not get.
+ */
 export class DockerHubStandIn {
   readonly manifests = new Set<string>();
+  readonly requests: string[] = [];
   private server: Server | undefined;
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://stand-in');
+      this.requests.push(`${req.method} ${url.pathname}`);
       if (url.pathname === '/token') {
+        const scope = url.searchParams.get('scope') ?? '';
         res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({ token: 'anonymous-token' }));
+        return void res.end(JSON.stringify({ token: `anonymous-token ${scope}` }));
       }
       const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
+      const accepts = String(req.headers.accept ?? '').includes('manifest.list.v2+json');
       const known =
-        manifest &&
-        req.headers.authorization === 'Bearer anonymous-token' &&
+        manifest !== null &&
+        accepts &&
+        req.headers.authorization === `Bearer anonymous-token repository:${manifest[1]}:pull` &&
         this.manifests.has(`${manifest[1]}:${manifest[2]}`);
-      res.writeHead(known ? 200 : 404);
+      res.writeHead(
+        known ? 200 : 404,
+        known ? { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '97;w=21600' } : {},
+      );
       res.end();
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** A webhook URL that answers with a fixed status and body, or (`status: 'hang'`) never. */
+export class WebhookStub {
+  answer: { status: number | 'hang'; body?: string; headers?: Record<string, string> } = { status: 'hang' };
+  private server: Server | undefined;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      req.resume();
+      const { status, body, headers } = this.answer;
+      if (status === 'hang') return;
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(body ?? '');
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/trigger`;
   }
 
   async stop(): Promise<void> {

@@ -1,127 +1,134 @@
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import {
-  type CheckResult,
-  describeError,
-  fail,
-  ok,
-  type StackFacts,
-  skipped,
-  warn,
-  within,
-} from '../check.js';
+import { awsFailure, type CheckResult, fail, ok, type StackFacts, skipped, warn, within } from '../check.js';
+import { type ManifestProbe, probeDockerHub, type RegistryEndpoints } from '../image/docker-hub.js';
+import { probeEcr } from '../image/ecr-image.js';
+import { parseImage } from '../image/image-ref.js';
 
 const NAME = 'agent image pullable';
+const IMAGE_SOURCES_FIX =
+  'deploy with -c imageSource=ecr-pull-through or -c imageSource=registry-credentials (docs/deploy.md, "Agent size, architecture, image source and cost")';
 
-export interface RegistryEndpoints {
-  /** Docker Hub's token service, `https://auth.docker.io`. */
-  readonly auth: string;
-  /** Docker Hub's registry, `https://registry-1.docker.io`. */
-  readonly registry: string;
+export interface ImageCheckClients {
+  readonly ecs: ECSClient;
+  /** An ECR client for the image's Region (it may differ from the stack's). */
+  readonly ecrFor: (region: string) => ECRClient;
 }
 
-export const DOCKER_HUB: RegistryEndpoints = {
-  auth: 'https://auth.docker.io',
-  registry: 'https://registry-1.docker.io',
-};
-
-const MANIFESTS = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-].join(', ');
-
-/** The agent container's image, from the task definition the dispatcher runs; checked on Docker Hub. */
+/**
+ * Reads the agent container's image from the task definition the dispatcher runs and checks that it
+ * can be pulled: in ECR (or through a pull-through cache rule), or on Docker Hub.
+ */
 export async function checkAgentImage(
-  ecs: ECSClient,
+  clients: ImageCheckClients,
   facts: StackFacts,
   timeoutMs: number,
-  hub: RegistryEndpoints = DOCKER_HUB,
+  hub: RegistryEndpoints,
 ): Promise<CheckResult> {
-  const family = facts.functionEnv.ECS_TASK_DEFINITION;
-  if (!family) return skipped(NAME, 'no ECS_TASK_DEFINITION (not the ecs target)');
+  // The function's setting; without it, the family the stack gives the agent task definition.
+  const family =
+    facts.functionEnv.ECS_TASK_DEFINITION ??
+    (facts.outputs.AgentCluster ? `${facts.stackName}-agent` : undefined);
+  if (!family) return skipped(NAME, 'no agent task definition (not the ecs target)');
   let image: string;
   let credentials = false;
   try {
-    const answer = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }), {
+    const answer = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }), {
       abortSignal: within(timeoutMs),
     });
+    const containers = answer.taskDefinition?.containerDefinitions ?? [];
     const container =
-      answer.taskDefinition?.containerDefinitions?.find(
-        (c) => c.name === facts.functionEnv.ECS_CONTAINER_NAME,
-      ) ?? answer.taskDefinition?.containerDefinitions?.[0];
+      containers.find((c) => c.name === (facts.functionEnv.ECS_CONTAINER_NAME ?? 'scalr-agent')) ??
+      containers[0];
     image = container?.image ?? '';
     credentials = container?.repositoryCredentials?.credentialsParameter !== undefined;
   } catch (error) {
-    return fail(
-      NAME,
-      `cannot read task definition ${family}: ${describeError(error)}`,
-      'allow ecs:DescribeTaskDefinition',
-    );
+    return awsFailure(NAME, `read task definition ${family}`, error, 'ecs:DescribeTaskDefinition', timeoutMs);
   }
-  if (/\.dkr\.ecr\.[^/]+\.amazonaws\.com/.test(image)) {
-    return skipped(
-      NAME,
-      `${image}: an ECR image (a pull-through cache copies it on the first pull); not checked`,
-    );
-  }
-  const ref = dockerHubRef(image);
-  if (ref === undefined) return skipped(NAME, `${image}: not on Docker Hub; not checked`);
-  try {
-    const token = await fetch(
-      `${hub.auth}/token?service=registry.docker.io&scope=repository:${ref.repository}:pull`,
-      {
-        signal: within(timeoutMs),
-      },
-    );
-    if (!token.ok)
-      return warn(NAME, `Docker Hub's token service answered ${token.status}`, 'try again later');
-    const { token: bearer } = (await token.json()) as { token?: string };
-    const manifest = await fetch(`${hub.registry}/v2/${ref.repository}/manifests/${ref.tag}`, {
-      method: 'HEAD',
-      headers: { authorization: `Bearer ${bearer ?? ''}`, accept: MANIFESTS },
-      signal: within(timeoutMs),
-    });
-    if (manifest.status === 404) {
-      return fail(
+  if (image === '')
+    return fail(NAME, `task definition ${family} has no container image`, 'redeploy the stack');
+  const ref = parseImage(image);
+  if (ref.kind === 'other') return skipped(NAME, `${image}: registry ${ref.registry} is not checked`);
+  if (ref.kind === 'ecr') {
+    try {
+      const found = await probeEcr(clients.ecrFor(ref.region), ref, timeoutMs);
+      if (found.kind === 'exists') return ok(NAME, `${image} is in ECR`);
+      if (found.kind === 'missing') {
+        return fail(
+          NAME,
+          `${image}: the ${found.what} does not exist in ECR and no pull-through cache rule covers it`,
+          found.what === 'image'
+            ? `push the tag, or set -c agentImageTag to one in the repository (aws ecr list-images --repository-name ${ref.repository} --region ${ref.region})`
+            : 'create the repository and push the image, or fix -c agentImage',
+        );
+      }
+      if (!/docker\.io$/.test(found.upstream) && found.upstream !== 'docker-hub') {
+        return warn(
+          NAME,
+          `${image} is not cached yet; pull-through rule ${found.prefix} imports it from ${found.upstream} on the first pull (upstream not checked)`,
+        );
+      }
+      const upstream = await probeDockerHub(hub, found.upstreamRepository, ref.reference, timeoutMs);
+      return fromHub(upstream, `${found.upstreamRepository}:${ref.reference}`, () =>
+        ok(
+          NAME,
+          `${image} is not cached yet; pull-through rule ${found.prefix} imports it from Docker Hub (where it exists) on the first pull`,
+        ),
+      );
+    } catch (error) {
+      return awsFailure(
         NAME,
-        `${image} does not exist on Docker Hub`,
-        'fix -c agentImage / -c agentImageTag and redeploy',
+        `look up ${image} in ECR`,
+        error,
+        'ecr:DescribeImages and ecr:DescribePullThroughCacheRules',
+        timeoutMs,
       );
     }
-    if (manifest.status === 429) {
-      return warn(
-        NAME,
-        `Docker Hub limits anonymous pulls from here already (429)`,
-        'use -c imageSource=ecr-pull-through or registry-credentials',
-      );
-    }
-    if (!manifest.ok)
-      return warn(NAME, `Docker Hub answered ${manifest.status} for ${image}`, 'try again later');
-    return credentials
-      ? ok(NAME, `${image} exists; pulled with repository credentials`)
+  }
+  const probe = await probeDockerHub(hub, ref.repository, ref.reference, timeoutMs);
+  return fromHub(probe, image, (rateLimit) =>
+    credentials
+      ? ok(NAME, `${image} exists on Docker Hub; pulled with repository credentials`)
       : warn(
           NAME,
-          `${image} exists; pulled anonymously, which Docker Hub limits per IP (all tasks behind one NAT share it)`,
-          'use -c imageSource=ecr-pull-through or registry-credentials (docs/deploy.md, cost and image sources)',
-        );
-  } catch (error) {
-    return warn(
-      NAME,
-      `could not reach Docker Hub from here: ${describeError(error)}`,
-      'check from a network with internet access',
-    );
-  }
+          `${image} exists on Docker Hub but is pulled anonymously: Docker Hub limits anonymous pulls per public IP, and all tasks behind one NAT share it${rateLimit ? ` (from this machine's IP: ${rateLimit} in the current window)` : ''}`,
+          IMAGE_SOURCES_FIX,
+        ),
+  );
 }
 
-/** `scalr/agent:1.6.0` → repository `scalr/agent`, tag `1.6.0`; `nginx:1` → `library/nginx`. */
-export function dockerHubRef(image: string): { repository: string; tag: string } | undefined {
-  const at = image.lastIndexOf(':');
-  const slash = image.indexOf('/');
-  const [name, tag] = at > slash ? [image.slice(0, at), image.slice(at + 1)] : [image, 'latest'];
-  const first = name.split('/')[0] ?? '';
-  if (name.includes('/') && (first.includes('.') || first.includes(':')) && first !== 'docker.io')
-    return undefined;
-  const path = name.replace(/^docker\.io\//, '');
-  return { repository: path.includes('/') ? path : `library/${path}`, tag };
+/** Docker Hub's answer as a report line; `exists` builds the line for an image that is there. */
+function fromHub(
+  probe: ManifestProbe,
+  image: string,
+  exists: (rateLimit: string | undefined) => CheckResult,
+): CheckResult {
+  switch (probe.kind) {
+    case 'exists':
+      return exists(probe.rateLimit);
+    case 'missing':
+      return fail(
+        NAME,
+        `${image} does not exist on Docker Hub (or is private)`,
+        'set -c agentImage / -c agentImageTag to an existing image and redeploy',
+      );
+    case 'limited':
+      return warn(
+        NAME,
+        `Docker Hub refuses anonymous pulls from this IP already (429); NAT-shared agents hit the same limit`,
+        IMAGE_SOURCES_FIX,
+      );
+    case 'unexpected':
+      return warn(
+        NAME,
+        `Docker Hub's ${probe.step} endpoint answered ${probe.status} for ${image}`,
+        'try again later',
+      );
+    default:
+      return warn(
+        NAME,
+        `could not reach Docker Hub from here to check ${image}: ${probe.reason}`,
+        'run doctor from a network with internet access',
+      );
+  }
 }

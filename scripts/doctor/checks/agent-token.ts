@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AGENT_TOKEN_PLACEHOLDER } from '../../../lambda/secrets/agent-token-placeholder.js';
-import { type CheckResult, describeError, fail, ok, type StackFacts, skipped, within } from '../check.js';
+import { awsFailure, type CheckResult, fail, ok, type StackFacts, skipped, within } from '../check.js';
 
 const NAME = 'agent token';
 
@@ -12,20 +12,23 @@ export async function checkAgentToken(
 ): Promise<CheckResult> {
   const arn = facts.outputs.AgentTokenSecretArn;
   if (!arn) return skipped(NAME, 'no AgentTokenSecretArn output (the aca target keeps the token in Azure)');
-  const set = `aws secretsmanager put-secret-value --secret-id ${arn} --secret-string <agent pool token>`;
+  const set = `aws secretsmanager put-secret-value --secret-id ${arn} --secret-string "$SCALR_AGENT_POOL_TOKEN" --region ${facts.region}`;
+  let value: string;
   try {
     const answer = await secrets.send(new GetSecretValueCommand({ SecretId: arn }), {
       abortSignal: within(timeoutMs),
     });
-    const value = answer.SecretString?.trim() ?? '';
-    if (value === '') return fail(NAME, 'the secret is empty', set);
-    if (value === AGENT_TOKEN_PLACEHOLDER) return fail(NAME, 'the secret still holds the placeholder', set);
-    return ok(NAME, `set (${value.length} characters)`);
+    if (answer.SecretString === undefined && answer.SecretBinary !== undefined) {
+      return fail(NAME, 'the secret holds binary data, not the token text', set);
+    }
+    value = answer.SecretString?.trim() ?? '';
   } catch (error) {
-    return fail(
-      NAME,
-      `cannot read ${arn}: ${describeError(error)}`,
-      'run doctor with credentials that may read the secret',
-    );
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+      return fail(NAME, `the secret ${arn} does not exist (or has no value yet)`, set);
+    }
+    return awsFailure(NAME, `read ${arn}`, error, `secretsmanager:GetSecretValue on ${arn}`, timeoutMs);
   }
+  if (value === '') return fail(NAME, 'the secret is empty', set);
+  if (value === AGENT_TOKEN_PLACEHOLDER) return fail(NAME, 'the secret still holds the placeholder', set);
+  return ok(NAME, 'set (not the placeholder)');
 }
