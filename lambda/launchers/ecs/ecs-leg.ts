@@ -187,13 +187,3 @@ export class EcsLeg implements LaunchLeg {
     );
   }
 }
-
-/** Whether the error means the capacity provider had no room (a later leg may take the launch). */
-export function isCapacityShortage(error: Error): boolean {
-  const cause = (error as { cause?: unknown }).cause;
-  const last = cause instanceof RetriesExhaustedError ? cause.lastError : cause;
-  return (
-    (last instanceof LaunchFailureError && last.capacity) ||
-    (error instanceof LaunchFailureError && error.capacity)
-  );
-}
