@@ -474,8 +474,8 @@ function readEcs(context: ContextReader): EcsStackConfig {
     stopTimeoutSeconds: context.integer('stopTimeoutSeconds', 30, 120),
     ephemeralStorageGiB: context.integer('ephemeralStorageGiB', 21, 200),
     cpuArchitecture: context.oneOf('agentCpuArchitecture', CPU_ARCHITECTURES),
-    sizeByAction: readSizeByAction(context),
-    capacityByAction: readCapacityByAction(context),
+    sizeByAction: readByAction(context, 'agentSizeByAction', parseSizeByAction),
+    capacityByAction: readByAction(context, 'capacityByAction', parseCapacityByAction),
     imageSource: readImageSource(context),
     containerInsights: context.boolean('containerInsights'),
     network: readNetwork(context),
@@ -487,22 +487,17 @@ function readEcs(context: ContextReader): EcsStackConfig {
   };
 }
 
-function readSizeByAction(context: ContextReader): string {
-  const text = context.string('agentSizeByAction');
+/** A per-action setting, checked with the parser the Lambda uses at start-up. */
+function readByAction(
+  context: ContextReader,
+  key: 'agentSizeByAction' | 'capacityByAction',
+  parse: (text: string) => unknown,
+): string {
+  const text = context.string(key);
   try {
-    parseSizeByAction(text);
+    parse(text);
   } catch (error) {
-    context.problem(`agentSizeByAction: ${(error as Error).message}`);
-  }
-  return text;
-}
-
-function readCapacityByAction(context: ContextReader): string {
-  const text = context.string('capacityByAction');
-  try {
-    parseCapacityByAction(text);
-  } catch (error) {
-    context.problem(`capacityByAction: ${(error as Error).message}`);
+    context.problem(`${key}: ${(error as Error).message}`);
   }
   return text;
 }

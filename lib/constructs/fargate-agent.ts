@@ -326,6 +326,13 @@ export class FargateAgent extends Construct {
   grantLaunch(role: iam.IRole): void {
     const stack = Stack.of(this);
     const clusterCondition = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    // Task ids are only known after RunTask: every task of the agent cluster.
+    const agentTasks = stack.formatArn({
+      service: 'ecs',
+      resource: 'task',
+      resourceName: `${this.cluster.clusterName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
     const statements = [
       new iam.PolicyStatement({
         sid: 'RunAgentTask',
@@ -343,28 +350,14 @@ export class FargateAgent extends Construct {
       new iam.PolicyStatement({
         sid: 'TagAgentTaskAtLaunch',
         actions: ['ecs:TagResource'],
-        resources: [
-          stack.formatArn({
-            service: 'ecs',
-            resource: 'task',
-            resourceName: `${this.cluster.clusterName}/*`,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
+        resources: [agentTasks],
         conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
       }),
       new iam.PolicyStatement({
         // Only after a ConflictException: the conflicting task's tags tell a reused key from a redeploy.
         sid: 'ReadAgentTaskTags',
         actions: ['ecs:DescribeTasks'],
-        resources: [
-          stack.formatArn({
-            service: 'ecs',
-            resource: 'task',
-            resourceName: `${this.cluster.clusterName}/*`,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
+        resources: [agentTasks],
         conditions: clusterCondition,
       }),
       new iam.PolicyStatement({

@@ -1,5 +1,6 @@
 import { type Env, EnvReader } from '../../config/env-reader.js';
 import { ConfigError } from '../../errors.js';
+import { parseByAction } from './by-action.js';
 import { parseSizeByAction, type TaskSize } from './fargate-sizes.js';
 
 export const ECS_CAPACITIES = ['FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT_THEN_FARGATE'] as const;
@@ -41,44 +42,31 @@ export function loadEcsConfig(envVars: Env): EcsConfig {
     ),
     assignPublicIp: env.oneOf('ECS_ASSIGN_PUBLIC_IP', ['ENABLED', 'DISABLED'], 'DISABLED'),
     capacity: env.oneOf('ECS_CAPACITY', ECS_CAPACITIES, 'FARGATE'),
-    capacityByAction: capacityByActionFrom(env.optional('ECS_CAPACITY_BY_ACTION') ?? ''),
-    sizeByAction: sizeByActionFrom(env.optional('ECS_SIZE_BY_ACTION') ?? ''),
+    capacityByAction: byActionFrom(
+      'ECS_CAPACITY_BY_ACTION',
+      env.optional('ECS_CAPACITY_BY_ACTION') ?? '',
+      parseCapacityByAction,
+    ),
+    sizeByAction: byActionFrom(
+      'ECS_SIZE_BY_ACTION',
+      env.optional('ECS_SIZE_BY_ACTION') ?? '',
+      parseSizeByAction,
+    ),
   };
 }
 
-function sizeByActionFrom(text: string): ReadonlyMap<string, TaskSize> {
-  try {
-    return parseSizeByAction(text);
-  } catch (error) {
-    throw new ConfigError(`ECS_SIZE_BY_ACTION: ${(error as Error).message}`);
-  }
-}
-
-const CAPACITY_ENTRY = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})=([A-Z_]+)$/;
-
 /** `plan=FARGATE_SPOT_THEN_FARGATE,apply=FARGATE`: Spot for plans, on-demand for applies. */
 export function parseCapacityByAction(text: string): ReadonlyMap<string, EcsCapacity> {
-  const map = new Map<string, EcsCapacity>();
-  for (const item of text
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)) {
-    const match = CAPACITY_ENTRY.exec(item);
-    const capacity = match?.[2] as EcsCapacity | undefined;
-    if (match === null || capacity === undefined || !ECS_CAPACITIES.includes(capacity)) {
-      throw new Error(`"${item.slice(0, 80)}" is not <action>=<${ECS_CAPACITIES.join('|')}>`);
-    }
-    const action = match[1] ?? '';
-    if (map.has(action)) throw new Error(`${action} is given twice`);
-    map.set(action, capacity);
-  }
-  return map;
+  return parseByAction(text, `<${ECS_CAPACITIES.join('|')}>`, (value) =>
+    ECS_CAPACITIES.find((capacity) => capacity === value),
+  );
 }
 
-function capacityByActionFrom(text: string): ReadonlyMap<string, EcsCapacity> {
+/** A per-action setting read from the environment; a bad entry is a ConfigError naming the variable. */
+function byActionFrom<T>(name: string, text: string, parse: (text: string) => ReadonlyMap<string, T>) {
   try {
-    return parseCapacityByAction(text);
+    return parse(text);
   } catch (error) {
-    throw new ConfigError(`ECS_CAPACITY_BY_ACTION: ${(error as Error).message}`);
+    throw new ConfigError(`${name}: ${(error as Error).message}`);
   }
 }

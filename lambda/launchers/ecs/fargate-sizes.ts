@@ -1,3 +1,5 @@
+import { parseByAction } from './by-action.js';
+
 /** Fargate's allowed task sizes: cpu units -> allowed memory (MiB). Shared by the stack and the Lambda. */
 export const FARGATE_TASK_SIZES: Readonly<Record<number, readonly number[]>> = {
   256: [512, 1024, 2048],
@@ -32,28 +34,19 @@ export function fargateSizeProblem(size: TaskSize): string | undefined {
   return undefined;
 }
 
-const ENTRY = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})=(\d{3,5})\/(\d{3,6})$/;
+const SIZE = /^(\d{3,5})\/(\d{3,6})$/;
 
 /**
  * Parses `plan=1024/2048,policy.check=512/1024` (Scalr action = cpu units / memory MiB) into a map;
  * throws an Error naming the bad entry. Empty text is no per-action sizing.
  */
 export function parseSizeByAction(text: string): ReadonlyMap<string, TaskSize> {
-  const sizes = new Map<string, TaskSize>();
-  for (const item of text
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)) {
-    const match = ENTRY.exec(item);
-    if (match === null) {
-      throw new Error(`"${item.slice(0, 80)}" is not <action>=<cpu>/<memoryMiB>, e.g. plan=1024/2048`);
-    }
-    const [, action = '', cpu, memory] = match;
-    const size = { cpu: Number(cpu), memoryMiB: Number(memory) };
+  return parseByAction(text, '<cpu>/<memoryMiB>, e.g. plan=1024/2048', (value) => {
+    const match = SIZE.exec(value);
+    if (match === null) return undefined;
+    const size = { cpu: Number(match[1]), memoryMiB: Number(match[2]) };
     const problem = fargateSizeProblem(size);
-    if (problem !== undefined) throw new Error(`${action}: ${problem}`);
-    if (sizes.has(action)) throw new Error(`${action} is given twice`);
-    sizes.set(action, size);
-  }
-  return sizes;
+    if (problem !== undefined) throw new Error(problem);
+    return size;
+  });
 }
