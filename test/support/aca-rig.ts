@@ -1,14 +1,9 @@
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
 import { ClientSecretCredential } from '@azure/identity';
 import type { DispatcherOverrides, RequestHandler } from '../../lambda/dispatch/create-dispatcher.js';
 import { AzureStandIn, type AzureStandInOptions } from './azure-stand-in.js';
+import { startLedgerTable } from './dynalite-table.js';
 import { Harness } from './harness.js';
-
-const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: Record<string, number>) => import('node:net').Server;
 
 export const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const CLIENT_ID = '0b1f4c6e-2a3d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -86,7 +81,7 @@ export class AcaRig {
   readonly azure: AzureStandIn;
   readonly harness = new Harness();
   endpoint = '';
-  private dynamo: import('node:net').Server | undefined;
+  private dynamo: Awaited<ReturnType<typeof startLedgerTable>> | undefined;
   private saved: Record<string, string | undefined> = {};
 
   constructor(options: Partial<AzureStandInOptions> = {}) {
@@ -95,30 +90,18 @@ export class AcaRig {
 
   async start(env: Record<string, string> = {}, overrides: DispatcherOverrides = {}): Promise<this> {
     this.endpoint = await this.azure.start();
-    this.dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await new Promise<void>((resolve) => this.dynamo?.listen(0, '127.0.0.1', resolve));
-    const dynamoEndpoint = `http://127.0.0.1:${(this.dynamo.address() as AddressInfo).port}`;
-    this.setEnv({ AWS_ENDPOINT_URL_STS: this.endpoint, AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint });
+    this.dynamo = await startLedgerTable(DEDUP_TABLE);
+    this.setEnv({ AWS_ENDPOINT_URL_STS: this.endpoint, AWS_ENDPOINT_URL_DYNAMODB: this.dynamo.endpoint });
     // The launch ledger is the real DynamoDB one, against dynalite, shared through the table.
     await this.harness.start(acaEnv(this.endpoint, env), { ledger: undefined, ...overrides });
-    const client = new DynamoDBClient({});
-    await client.send(
-      new CreateTableCommand({
-        TableName: DEDUP_TABLE,
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    client.destroy();
     return this;
   }
 
   /** DynamoDB goes away (the table's endpoint refuses connections). */
   async stopDynamo(): Promise<void> {
-    const server = this.dynamo;
+    const table = this.dynamo;
     this.dynamo = undefined;
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await table?.stop();
   }
 
   /** A second Lambda container: its own memory, token caches and coalescer; same Azure and table. */
@@ -129,7 +112,7 @@ export class AcaRig {
   async stop(): Promise<void> {
     await this.harness.stop();
     await this.azure.stop();
-    await new Promise<void>((resolve) => (this.dynamo ? this.dynamo.close(() => resolve()) : resolve()));
+    await this.dynamo?.stop();
     for (const [name, value] of Object.entries(this.saved)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
