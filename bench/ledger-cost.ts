@@ -6,8 +6,7 @@ import { Logger } from '../lambda/log/logger.js';
 import { AwsStandIn } from '../test/support/aws-stand-in.js';
 import { startLedgerTable } from '../test/support/dynalite-table.js';
 import { ms, summarize } from './stats.js';
-
-const SECRET = 'bench-webhook-secret';
+import { BENCH_ECS_ENV, SECRET } from './warm.js';
 
 /** Counts the ledger calls one webhook makes. */
 function counted(ledger: LaunchLedger): { ledger: LaunchLedger; calls: () => number } {
@@ -36,16 +35,7 @@ export async function measureLedgerCost(samples = 400) {
   const endpoint = await standIn.start();
   Object.assign(process.env, AwsStandIn.clientEnv(endpoint));
   const dynamo = await startLedgerTable();
-  const env = {
-    LAUNCH_TARGET: 'ecs',
-    WEBHOOK_SECRET: SECRET,
-    AGENT_TOKEN: 'bench-agent-token',
-    ECS_CLUSTER: 'agents',
-    ECS_TASK_DEFINITION: 'scalr-agent',
-    ECS_CONTAINER_NAME: 'agent',
-    ECS_SUBNETS: 'subnet-0123456789abcdef0',
-    LAUNCH_RATE_PER_SECOND: '0',
-  };
+  const env = BENCH_ECS_ENV;
   const logger = new Logger(() => {}, 'error');
   const runs: { name: string; capacity: string; ledger?: () => LaunchLedger }[] = [
     { name: 'plain ECS, clientToken only (no ledger)', capacity: 'FARGATE' },

@@ -4,7 +4,20 @@ import { ms, summarize } from './stats.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number }>;
 
-const SECRET = 'bench-webhook-secret';
+export const SECRET = 'bench-webhook-secret';
+
+/** The ECS target every warm bench runs against the stand-in. */
+export const BENCH_ECS_ENV = {
+  LAUNCH_TARGET: 'ecs',
+  WEBHOOK_SECRET: SECRET,
+  AGENT_TOKEN: 'bench-agent-token',
+  ECS_CLUSTER: 'agents',
+  ECS_TASK_DEFINITION: 'scalr-agent',
+  ECS_CONTAINER_NAME: 'agent',
+  ECS_SUBNETS: 'subnet-0123456789abcdef0',
+  // Measures the dispatcher's own overhead: the stand-in has no launch limit, so no client-side pacing.
+  LAUNCH_RATE_PER_SECOND: '0',
+};
 const context = { getRemainingTimeInMillis: () => 25_000, awsRequestId: 'bench' };
 
 function event(taskId: string) {
@@ -28,17 +41,8 @@ function event(taskId: string) {
 export async function measureWarm(bundle: string, samples = 2000, concurrency = 16) {
   const standIn = new AwsStandIn();
   const endpoint = await standIn.start();
-  Object.assign(process.env, AwsStandIn.clientEnv(endpoint), {
-    LAUNCH_TARGET: 'ecs',
-    WEBHOOK_SECRET: SECRET,
-    AGENT_TOKEN: 'bench-agent-token',
-    ECS_CLUSTER: 'agents',
-    ECS_TASK_DEFINITION: 'scalr-agent',
-    ECS_CONTAINER_NAME: 'agent',
-    ECS_SUBNETS: 'subnet-0123456789abcdef0',
+  Object.assign(process.env, AwsStandIn.clientEnv(endpoint), BENCH_ECS_ENV, {
     LOG_LEVEL: 'warn',
-    // Measures the dispatcher's own overhead: the stand-in has no launch limit, so no client-side pacing.
-    LAUNCH_RATE_PER_SECOND: '0',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   const { handler } = (await import(bundle)) as { handler: Handler };
