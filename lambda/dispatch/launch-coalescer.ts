@@ -1,3 +1,4 @@
+import { abortable } from '../aws/abortable.js';
 import { IdempotencyKeyReusedError, TemporarilyUnavailableError } from '../errors.js';
 import type { LaunchResult } from '../launchers/launcher.js';
 
@@ -85,11 +86,8 @@ export class LaunchCoalescer {
   /** Waits for a shared launch, but only until this caller's own deadline. */
   private within(promise: Promise<LaunchResult>, deadline: number | undefined): Promise<LaunchResult> {
     if (deadline === undefined) return promise;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new JoinTimeout()), Math.max(0, deadline - this.now()));
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    const signal = AbortSignal.timeout(Math.max(0, Math.floor(deadline - this.now())));
+    return abortable(promise, signal, () => new JoinTimeout());
   }
 
   private remember(key: string, result: LaunchResult, taskId: string | undefined): void {
