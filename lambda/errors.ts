@@ -39,9 +39,20 @@ export class UnsupportedMediaTypeError extends DispatchError {
   readonly code = 'unsupported_media_type';
 }
 
-/** HTTP method other than POST (405). */
+/** HTTP method the path does not serve (405); `allow` names the one it does. */
 export class MethodNotAllowedError extends DispatchError {
   readonly code = 'method_not_allowed';
+  constructor(
+    message: string,
+    readonly allow = 'POST',
+  ) {
+    super(message);
+  }
+}
+
+/** Nothing is known under this id (404). */
+export class NotFoundError extends DispatchError {
+  readonly code = 'not_found';
 }
 
 /** The deployment is misconfigured; the message tells the operator what to fix (500). */

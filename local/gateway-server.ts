@@ -17,6 +17,11 @@ export interface GatewayServerOptions {
   readonly port?: number;
   /** Path served; anything else is 403 Missing Authentication Token, as API Gateway answers. */
   readonly path?: string;
+  /**
+   * Also serve `GET <tasksPath>/{taskId}` (the task trail) with the same handler and API key.
+   * @default - not served
+   */
+  readonly tasksPath?: string;
   /** Bodies larger than this are refused before reaching the handler (API Gateway allows 10 MB). */
   readonly maxReadBytes?: number;
   /** When set, requests must carry it in `x-api-key`, as with an API Gateway usage plan. */
@@ -71,6 +76,13 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** `<prefix>/{taskId}` as API Gateway routes it: one non-empty path segment after the prefix. */
+function taskRoute(prefix: string, pathname: string) {
+  const segment = pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length + 1) : undefined;
+  if (segment === undefined || segment === '' || segment.includes('/')) return undefined;
+  return { resource: `${prefix}/{taskId}`, parameters: { taskId: segment } };
+}
+
 /**
  * Serves the Lambda handler over plain HTTP on this machine, standing in for API Gateway: the API key
  * check, the size limit and the integration timeout in front, then a proxy event to the same handler
@@ -114,7 +126,10 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     const requestId = randomUUID();
     res.setHeader('x-amzn-requestid', requestId);
     const url = new URL(req.url ?? '/', 'http://local');
-    if (url.pathname !== path) return gatewayAnswer(req, res, GATEWAY_ANSWERS.notFound, requestId);
+    const task = options.tasksPath === undefined ? undefined : taskRoute(options.tasksPath, url.pathname);
+    if (url.pathname !== path && task === undefined) {
+      return gatewayAnswer(req, res, GATEWAY_ANSWERS.notFound, requestId);
+    }
     const apiKey = firstHeader(req.headers['x-api-key']);
     if (
       options.apiKey !== undefined &&
@@ -135,7 +150,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       body,
       requestId,
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-      resourcePath: path,
+      resourcePath: task?.resource ?? path,
+      pathParameters: task?.parameters,
       apiKey,
     });
     const deadline = Date.now() + integrationTimeoutMs;

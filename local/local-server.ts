@@ -3,6 +3,7 @@ import { createDispatcher } from '../lambda/dispatch/create-dispatcher.js';
 import { apiGatewayHandler } from '../lambda/http/api-gateway-handler.js';
 import { createLauncher } from '../lambda/launchers/registry.js';
 import type { Logger } from '../lambda/log/logger.js';
+import { MemoryTrailStore } from '../lambda/trail/memory-trail-store.js';
 import { bannerText } from './banner.js';
 import { type GatewayServer, startGatewayServer } from './gateway-server.js';
 import type { LocalSettings } from './local-settings.js';
@@ -21,12 +22,18 @@ export async function startLocalServer(settings: LocalSettings, logger: Logger):
   const config = loadDispatcherConfig(settings.env);
   const launcher = createLauncher({ env: settings.env, config, logger });
   await launcher;
-  const dispatch = createDispatcher(settings.env, { logger, launcher: () => launcher });
+  // Trails live in this process: GET /tasks/{taskId} answers for what this server accepted.
+  const dispatch = createDispatcher(settings.env, {
+    logger,
+    launcher: () => launcher,
+    trail: new MemoryTrailStore(),
+  });
   const server = await startGatewayServer({
     handler: apiGatewayHandler(dispatch),
     host: settings.host,
     port: settings.port,
     path: '/trigger',
+    tasksPath: '/tasks',
     apiKey: settings.apiKey,
     logger,
   });

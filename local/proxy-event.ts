@@ -13,6 +13,8 @@ export interface LocalRequest {
   /** The resource path the gateway routes to the function, e.g. `/trigger`. */
   readonly resourcePath: string;
   readonly apiKey?: string;
+  /** Path parameters of the resource, e.g. `{ taskId }` for `/tasks/{taskId}`. */
+  readonly pathParameters?: Record<string, string>;
   readonly now?: number;
 }
 
@@ -58,7 +60,7 @@ export function proxyEventFrom(request: LocalRequest): APIGatewayProxyEvent {
     multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: null,
+    pathParameters: request.pathParameters ?? null,
     stageVariables: null,
     body: request.body.length === 0 ? null : request.body.toString(text ? 'utf8' : 'base64'),
     isBase64Encoded: !text,

@@ -9,8 +9,12 @@ import type { Launcher } from '../launchers/launcher.js';
 import { createLauncher } from '../launchers/registry.js';
 import type { LaunchLedger } from '../ledger/launch-ledger.js';
 import { Logger, logLevelFrom } from '../log/logger.js';
+import { dispatchMetricsFrom } from '../metrics/dispatch-metrics.js';
+import type { MetricSink } from '../metrics/emf.js';
 import { SecretCache } from '../secrets/secret-cache.js';
 import { secretFetcher } from '../secrets/secrets-manager-fetcher.js';
+import { createTrailLookup } from '../trail/create-trail-lookup.js';
+import type { TrailLookup, TrailStore } from '../trail/trail-store.js';
 import { Dispatcher } from './dispatcher.js';
 import { LaunchCoalescer } from './launch-coalescer.js';
 
@@ -26,6 +30,12 @@ export interface DispatcherOverrides {
   readonly secretsManager?: SecretsManagerClient;
   /** Replaces the launch ledger the configuration names: containers of one test share one. */
   readonly ledger?: LaunchLedger;
+  /** Records accepted launches in-process and serves `GET /tasks/{taskId}` from it (local mode). */
+  readonly trail?: TrailStore;
+  /** Replaces how `GET /tasks/{taskId}` reads a trail (tests). */
+  readonly tasks?: TrailLookup;
+  /** Receives the EMF metric lines (tests); metrics are on in Lambda or with `METRICS=emf`. */
+  readonly metricSink?: MetricSink;
 }
 
 /**
@@ -45,6 +55,15 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
     // Not the ConfigError itself: its message quotes the variable's value (an ARN with the account id).
     return Object.assign(async () => errorAnswer(new Error('configuration invalid')), {
       ready: Promise.resolve(),
+    });
+  }
+  let tasks = overrides.tasks;
+  try {
+    tasks ??= createTrailLookup(env, config.target, overrides.trail);
+  } catch (error) {
+    // The webhook keeps working; only the task trail is unavailable (every task answers 404).
+    logger.error('task trail configuration invalid', {
+      reason: error instanceof ConfigError ? error.message : String(error),
     });
   }
 
@@ -89,6 +108,9 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
       retryAfterSeconds: config.retryAfterSeconds,
     }),
     logger,
+    metrics: dispatchMetricsFrom(env, overrides.metricSink),
+    trail: overrides.trail,
+    tasks,
   });
   return Object.assign((request: WebhookRequest) => dispatcher.handle(request), { ready });
 }

@@ -19,8 +19,12 @@ import {
   taskFingerprint,
 } from '../launchers/launcher.js';
 import type { Logger } from '../log/logger.js';
+import type { DispatchMetrics, UnavailableCause } from '../metrics/dispatch-metrics.js';
 import { AGENT_TOKEN_PLACEHOLDER } from '../secrets/agent-token-placeholder.js';
 import type { SecretCache } from '../secrets/secret-cache.js';
+import { acceptedUpdate } from '../trail/accepted-log.js';
+import { checkedTaskId, notFound, trailBody } from '../trail/task-answer.js';
+import type { TrailLookup, TrailStore } from '../trail/trail-store.js';
 import { dedupKeyOf } from '../webhook/dedup-key.js';
 import { parseWebhookPayload } from '../webhook/payload.js';
 import type { LaunchCoalescer } from './launch-coalescer.js';
@@ -34,6 +38,15 @@ export interface DispatcherDeps {
   readonly launcher: Promise<Launcher>;
   readonly coalescer: LaunchCoalescer;
   readonly logger: Logger;
+  /** EMF metrics of the webhook path; none outside Lambda unless asked for. */
+  readonly metrics?: DispatchMetrics;
+  /**
+   * Where accepted launches are recorded in-process (local mode). Deployed, the `launch accepted`
+   * log line feeds the trail instead, so the webhook path makes no extra call.
+   */
+  readonly trail?: TrailStore;
+  /** Answers `GET /tasks/{taskId}`; without it every task is unknown (404). */
+  readonly tasks?: TrailLookup;
   readonly now?: () => number;
   readonly newId?: () => string;
 }
@@ -79,6 +92,7 @@ export class Dispatcher {
             reason: 'no answer by the deadline',
             durationMs: this.now() - started,
           });
+          this.deps.metrics?.failed('launch_failed', 'deadline');
           resolve(errorAnswer(this.genericUnavailable()));
         },
         Math.max(0, deadline - started) + LATE_ANSWER_GRACE_MS,
@@ -99,6 +113,8 @@ export class Dispatcher {
   ): Promise<HttpAnswer> {
     // Secret reads wait for Secrets Manager at most until the deadline (whole ms: timeout() rejects fractions).
     const signal = AbortSignal.timeout(Math.max(0, Math.floor(deadline - this.now())));
+    if (request.taskId !== undefined) return this.answerTask(request, request.taskId, signal, context.log);
+    let stage: UnavailableCause = 'webhook_secret';
     try {
       if (request.method.toUpperCase() !== 'POST') {
         throw new MethodNotAllowedError(`Method ${request.method.slice(0, 16)} is not allowed: use POST.`);
@@ -109,6 +125,7 @@ export class Dispatcher {
         );
       }
       await this.authenticate(request.headers.authorization, signal);
+      stage = 'agent_token';
       requireJsonContentType(request.headers['content-type']);
       const launchRequest = this.launchRequestFor(request, deadline);
       context.log = context.log.child({
@@ -117,8 +134,11 @@ export class Dispatcher {
         action: launchRequest.action,
         dedupKey: launchRequest.dedupKey,
         manual: launchRequest.manual,
+        workspaceId: launchRequest.workspaceId,
+        environmentId: launchRequest.environmentId,
       });
       await this.requireUsableAgentToken(signal);
+      stage = 'launch';
       const launcher = await this.deps.launcher;
       const result = await this.deps.coalescer.run(
         launchRequest.dedupKey,
@@ -128,17 +148,75 @@ export class Dispatcher {
           taskId: taskFingerprint(launchRequest),
         },
       );
+      const acceptedAt = this.now();
       context.log.info('launch accepted', {
         outcome: result.duplicate ? 'duplicate' : 'launched',
         platform: result.platform,
         launchId: result.launchId,
-        durationMs: this.now() - started,
+        durationMs: acceptedAt - started,
         ...result.details,
       });
+      this.deps.metrics?.accepted(result.duplicate, acceptedAt - started, result.platform);
+      // In-process store only (local mode): never slows or fails the answer.
+      this.deps.trail
+        ?.record(acceptedUpdate(launchRequest, result, started, acceptedAt), signal)
+        .catch(() => undefined);
       return jsonAnswer(202, this.acceptedBody(launchRequest, result));
     } catch (error) {
       this.logFailure(context.log, error, started);
+      this.countFailure(error, stage);
       return this.answerFor(error);
+    }
+  }
+
+  /** `GET /tasks/{taskId}`: the task's trail, behind the same webhook secret as the webhook. */
+  private async answerTask(
+    request: WebhookRequest,
+    rawTaskId: string,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<HttpAnswer> {
+    try {
+      if (request.method.toUpperCase() !== 'GET') {
+        throw new MethodNotAllowedError(
+          `Method ${request.method.slice(0, 16)} is not allowed: use GET.`,
+          'GET',
+        );
+      }
+      await this.authenticate(request.headers.authorization, signal);
+      const taskId = checkedTaskId(rawTaskId);
+      let trail: Awaited<ReturnType<TrailLookup>>;
+      try {
+        trail = await this.deps.tasks?.(taskId, signal);
+      } catch (error) {
+        throw new TemporarilyUnavailableError(
+          'The task trail could not be read in time; try again shortly.',
+          this.deps.config.retryAfterSeconds,
+          { cause: error },
+        );
+      }
+      if (trail === undefined) throw notFound(taskId);
+      return jsonAnswer(200, trailBody(trail));
+    } catch (error) {
+      const beforeAuthentication = error instanceof BeforeAuthenticationError;
+      const failure = beforeAuthentication ? error.cause : error;
+      log.warn('task trail not answered', {
+        code: failure instanceof DispatchError ? failure.code : 'internal_error',
+        cause: ((failure as Error).cause as { name?: string } | undefined)?.name,
+        ...(beforeAuthentication ? { stage: 'authentication' } : {}),
+      });
+      return this.answerFor(error);
+    }
+  }
+
+  private countFailure(failed: unknown, stage: UnavailableCause): void {
+    const error = failed instanceof BeforeAuthenticationError ? failed.cause : failed;
+    const refused = error instanceof DispatchError && !(error instanceof ConfigError);
+    if (error instanceof TemporarilyUnavailableError) {
+      const cause = (error.cause as { name?: string } | undefined)?.name;
+      this.deps.metrics?.failed('launch_failed', stage, cause);
+    } else {
+      this.deps.metrics?.failed(refused ? 'rejected' : 'launch_failed');
     }
   }
 

@@ -1,4 +1,9 @@
-import { DispatchError, TemporarilyUnavailableError, UnauthorizedError } from '../errors.js';
+import {
+  DispatchError,
+  MethodNotAllowedError,
+  TemporarilyUnavailableError,
+  UnauthorizedError,
+} from '../errors.js';
 
 /** A transport-neutral HTTP answer; the Lambda and the local server both send it as is. */
 export interface HttpAnswer {
@@ -10,6 +15,7 @@ export interface HttpAnswer {
 const STATUS: Record<string, number> = {
   invalid_request: 400,
   unauthorized: 401,
+  not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -41,7 +47,7 @@ export function errorAnswer(error: unknown): HttpAnswer {
   const headers: Record<string, string> = {};
   if (error instanceof TemporarilyUnavailableError) headers['retry-after'] = String(error.retryAfterSeconds);
   if (error instanceof UnauthorizedError) headers['www-authenticate'] = 'Bearer';
-  if (error.code === 'method_not_allowed') headers.allow = 'POST';
+  if (error instanceof MethodNotAllowedError) headers.allow = error.allow;
   const field = (error as { field?: string }).field;
   const body = { error: { code: error.code, message: error.message, ...(field ? { field } : {}) } };
   return jsonAnswer(STATUS[error.code] ?? 500, body, headers);

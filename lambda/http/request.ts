@@ -11,7 +11,12 @@ export interface WebhookRequest {
   /** Milliseconds left before the caller stops waiting (Lambda's remaining time), if known. */
   readonly remainingTimeMs?: number;
   readonly requestId?: string;
+  /** Set when the request is for `/tasks/{taskId}` (the task trail), as received, not yet validated. */
+  readonly taskId?: string;
 }
+
+/** The API Gateway resource of the task trail. */
+export const TASK_RESOURCE = '/tasks/{taskId}';
 
 /** Lower-cases header names; API Gateway keeps the sender's spelling and HTTP says case does not matter. */
 export function normalizeHeaders(
@@ -36,6 +41,7 @@ export function requestFromApiGateway(
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8'),
     remainingTimeMs: context?.getRemainingTimeInMillis(),
     requestId: event.requestContext?.requestId ?? context?.awsRequestId,
+    ...(event.resource === TASK_RESOURCE ? { taskId: event.pathParameters?.taskId ?? '' } : {}),
   };
 }
 
