@@ -60,9 +60,12 @@ export class DynamoDbTrailStore implements TrailStore {
   async record(update: TrailUpdate, signal: AbortSignal): Promise<TaskTrail | undefined> {
     const sets: string[] = [];
     const values: Record<string, AttributeValue> = {};
+    // Names go through placeholders: several (`action`, `target`) are DynamoDB reserved words.
+    const names: Record<string, string> = {};
     const put = (name: string, value: AttributeValue | undefined) => {
       if (value === undefined) return;
-      sets.push(`${name} = if_not_exists(${name}, :${name})`);
+      sets.push(`#${name} = if_not_exists(#${name}, :${name})`);
+      names[`#${name}`] = name;
       values[`:${name}`] = value;
     };
     const facts: Record<string, unknown> = { ...update.facts, ...update.stop };
@@ -91,6 +94,7 @@ export class DynamoDbTrailStore implements TrailStore {
         TableName: this.options.tableName,
         Key: { pk: { S: update.taskId } },
         UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+        ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_OLD',
       }),

@@ -1,0 +1,132 @@
+import { gunzipSync } from 'node:zlib';
+import type { Logger } from '../log/logger.js';
+import type { EmfWriter } from '../metrics/emf.js';
+import { updateFromLogLine } from './accepted-log.js';
+import { type EcsEventContext, type EcsTaskEvent, updateFromEcsEvent } from './ecs-task-event.js';
+import type { TaskTrail, TrailUpdate } from './task-trail.js';
+import type { TrailStore } from './trail-store.js';
+
+/** The store calls the consumer makes: record reports, and find overdue trails for the sweep. */
+export interface ConsumerStore extends Pick<TrailStore, 'record'> {
+  overdue(from: number, to: number, signal: AbortSignal): Promise<string[]>;
+}
+
+export interface TrailConsumerOptions {
+  readonly store: ConsumerStore;
+  readonly metrics: EmfWriter;
+  readonly logger: Logger;
+  readonly ecs: EcsEventContext;
+  /** A trail accepted this long ago and neither RUNNING nor STOPPED is overdue. */
+  readonly notRunningAfterMs: number;
+  /** How far back the sweep looks past `notRunningAfterMs`: older overdue trails stop counting. */
+  readonly sweepWindowMs: number;
+  readonly now?: () => number;
+}
+
+/** A CloudWatch Logs subscription delivery (base64 gzip JSON). */
+interface LogsEvent {
+  readonly awslogs: { readonly data: string };
+}
+
+/** What the sweep found; the Lambda returns it, which helps a manual invoke. */
+export interface SweepResult {
+  readonly overdue: number;
+  readonly taskIds: readonly string[];
+}
+
+const SHOWN_IDS = 20;
+
+/**
+ * Keeps the task trails: the dispatcher's `launch accepted` log lines (received, accepted), the ECS
+ * Task State Change events (provisioning to stopped), and a scheduled sweep that counts trails
+ * accepted but not RUNNING in time — an absence no event reports. Every report is idempotent, so
+ * EventBridge's and the subscription's retries and duplicates are harmless; metrics are emitted
+ * only when a step is recorded for the first time.
+ */
+export class TrailConsumer {
+  private readonly now: () => number;
+
+  constructor(private readonly options: TrailConsumerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async handle(event: unknown, signal: AbortSignal): Promise<SweepResult | { recorded: number }> {
+    const input = event as Partial<LogsEvent> & EcsTaskEvent;
+    if (input.awslogs?.data !== undefined)
+      return { recorded: await this.fromLogs(input.awslogs.data, signal) };
+    if (input['detail-type'] === 'Scheduled Event') return this.sweep(signal);
+    if (input['detail-type'] === 'ECS Task State Change') {
+      const update = updateFromEcsEvent(input, this.options.ecs);
+      if (update === undefined) return { recorded: 0 };
+      await this.record(update, signal);
+      return { recorded: 1 };
+    }
+    this.options.logger.warn('event ignored', { source: input.source, detailType: input['detail-type'] });
+    return { recorded: 0 };
+  }
+
+  /** Counts overdue trails and emits `OverdueTasks` (also when 0, so the alarm always has data). */
+  async sweep(signal: AbortSignal): Promise<SweepResult> {
+    const to = this.now() - this.options.notRunningAfterMs;
+    const taskIds = await this.options.store.overdue(to - this.options.sweepWindowMs, to, signal);
+    this.options.metrics.emit([{ name: 'OverdueTasks', value: taskIds.length, unit: 'Count' }]);
+    if (taskIds.length > 0) {
+      this.options.logger.warn('tasks accepted but not RUNNING in time', {
+        overdue: taskIds.length,
+        taskIds: taskIds.slice(0, SHOWN_IDS).join(','),
+      });
+    }
+    return { overdue: taskIds.length, taskIds: taskIds.slice(0, SHOWN_IDS) };
+  }
+
+  private async fromLogs(data: string, signal: AbortSignal): Promise<number> {
+    const batch = JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8')) as {
+      messageType?: string;
+      logEvents?: { message?: string }[];
+    };
+    if (batch.messageType !== 'DATA_MESSAGE') return 0;
+    let recorded = 0;
+    for (const entry of batch.logEvents ?? []) {
+      const update = updateFromLogLine(entry.message ?? '');
+      if (update === undefined) continue;
+      await this.record(update, signal);
+      recorded++;
+    }
+    return recorded;
+  }
+
+  private async record(update: TrailUpdate, signal: AbortSignal): Promise<void> {
+    const before = await this.options.store.record(update, signal);
+    this.firstTimeMetrics(before, update);
+  }
+
+  /** `TimeToRunning` when RUNNING is first recorded; `AgentsStopped` by exit and stop code when STOPPED is. */
+  private firstTimeMetrics(before: TaskTrail | undefined, update: TrailUpdate): void {
+    const running = update.steps?.running;
+    if (running !== undefined && before?.steps.running === undefined) {
+      const from =
+        before?.steps.received ??
+        update.steps?.received ??
+        before?.steps.provisioning ??
+        update.steps?.provisioning;
+      if (from !== undefined) {
+        this.options.metrics.emit(
+          [{ name: 'TimeToRunning', value: Date.parse(running) - Date.parse(from), unit: 'Milliseconds' }],
+          {},
+          { taskId: update.taskId },
+        );
+      }
+    }
+    if (update.steps?.stopped !== undefined && before?.steps.stopped === undefined) {
+      const exitCode = update.stop?.exitCode;
+      this.options.metrics.emit(
+        [{ name: 'AgentsStopped', value: 1, unit: 'Count' }],
+        {
+          ExitCode: exitCode === undefined ? 'none' : String(exitCode),
+          StopCode: update.stop?.stopCode ?? 'none',
+        },
+        { taskId: update.taskId },
+      );
+    }
+  }
+}
