@@ -4,12 +4,14 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from './config/stack-config.js';
 import { ACA_LEDGER_LOGICAL_ID, AcaTarget, AZURE_TOKEN_AUDIENCE } from './constructs/aca-target.js';
 import { DispatcherAlarms } from './constructs/alarms.js';
+import { DispatcherDashboard } from './constructs/dashboard.js';
 import { DispatcherFunction } from './constructs/dispatcher-function.js';
 import { failoverEnvironment, grantFailoverLaunch } from './constructs/failover-target.js';
-import { FargateAgent } from './constructs/fargate-agent.js';
+import { AGENT_CONTAINER_NAME, AGENT_LOG_STREAM_PREFIX, FargateAgent } from './constructs/fargate-agent.js';
 import { LaunchLedger } from './constructs/launch-ledger.js';
 import { Network } from './constructs/network.js';
 import { DispatcherSecrets } from './constructs/secrets.js';
+import { TaskTrail } from './constructs/task-trail.js';
 import { WebhookApi } from './constructs/webhook-api.js';
 
 /** Props of {@link DispatcherStack}. */
@@ -55,6 +57,8 @@ export class DispatcherStack extends Stack {
   readonly dispatcher: DispatcherFunction;
   readonly webhookApi: WebhookApi;
   readonly alarms: DispatcherAlarms;
+  readonly trail: TaskTrail;
+  readonly dashboard: DispatcherDashboard;
 
   constructor(scope: Construct, id: string, props: DispatcherStackProps) {
     super(scope, id, {
@@ -120,6 +124,8 @@ export class DispatcherStack extends Stack {
       launchEnvironment = { ...launchEnvironment, ...this.ledger.dispatcherEnvironment() };
     }
 
+    const metricNamespace = `AgentDispatcher/${config.stackName}`;
+    launchEnvironment = { ...launchEnvironment, METRICS_NAMESPACE: metricNamespace };
     this.dispatcher = new DispatcherFunction(this, 'Dispatcher', {
       bundleTarget: config.target,
       webhookSecretArn: this.secrets.webhookSecret.secretArn,
@@ -138,6 +144,7 @@ export class DispatcherStack extends Stack {
     }
     this.ledger?.grantLedgerWrites(this.dispatcher.role);
     this.aca?.grantLaunch(this.dispatcher.role);
+    this.trail = this.addTaskTrail(config, metricNamespace, retention);
 
     this.webhookApi = new WebhookApi(this, 'Webhook', {
       handler: this.dispatcher.function,
@@ -157,11 +164,45 @@ export class DispatcherStack extends Stack {
       agentTasks: this.agent ? { cluster: this.agent.cluster } : undefined,
       topicArn: config.alarmTopicArn || undefined,
       email: config.alarmEmail || undefined,
-      metricNamespace: `AgentDispatcher/${config.stackName}`,
+      metricNamespace,
       logRetention: retention,
+    });
+    this.dashboard = new DispatcherDashboard(this, 'Dashboard', {
+      metricNamespace,
+      dispatcherFunction: this.dispatcher.function,
+      api: this.webhookApi.api,
+      notRunningAlarm: this.trail.sweepRule !== undefined,
+      notRunningAfterMinutes: config.notRunningAlarmMinutes,
+      topic: this.alarms.topic,
     });
 
     this.addOutputs();
+  }
+
+  /** The task trail (GET /tasks/{taskId}); its table name reaches the function through an override. */
+  private addTaskTrail(
+    config: StackConfig,
+    metricNamespace: string,
+    retention: logs.RetentionDays,
+  ): TaskTrail {
+    const trail = new TaskTrail(this, 'Trail', {
+      dispatcherLogGroup: this.dispatcher.logGroup,
+      agentTasks: this.agent && {
+        cluster: this.agent.cluster,
+        containerName: AGENT_CONTAINER_NAME,
+        logGroup: this.agent.logGroup,
+        logStreamPrefix: AGENT_LOG_STREAM_PREFIX,
+      },
+      ttlDays: config.taskTrailDays,
+      notRunningAfterMinutes: config.notRunningAlarmMinutes,
+      metricNamespace,
+      logRetention: retention,
+    });
+    for (const [name, value] of Object.entries(trail.dispatcherEnvironment())) {
+      this.dispatcher.function.addEnvironment(name, value);
+    }
+    trail.grantRead(this.dispatcher.role);
+    return trail;
   }
 
   /** Outputs that make the next step copy-paste. */
@@ -268,6 +309,14 @@ export class DispatcherStack extends Stack {
         value: this.ledger.table.tableName,
       });
     }
+    new CfnOutput(this, 'TaskTrailTableName', {
+      description: 'DynamoDB table of the task trails (GET /tasks/{taskId}; docs/operations.md)',
+      value: this.trail.table.tableName,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of the pool (webhooks, 503s, time to RUNNING, stopped agents)',
+      value: this.dashboard.dashboard.dashboardName,
+    });
     if (this.aca) this.addAzureOutputs(this.aca);
   }
 

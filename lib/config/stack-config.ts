@@ -188,6 +188,10 @@ export interface StackConfig {
    * has a ledger (aca, Spot then on-demand, failover).
    */
   readonly ledgerTtlSeconds: number;
+  /** How long a task trail is kept after its last step (`GET /tasks/{taskId}`), in days (7-365). */
+  readonly taskTrailDays: number;
+  /** Minutes after which an accepted task that is not RUNNING raises the NotRunning alarm (ECS). */
+  readonly notRunningAlarmMinutes: number;
 }
 
 /** One or more context values are wrong; the message lists every key at fault. */
@@ -255,6 +259,8 @@ export const CONTEXT_DEFAULTS = {
   acaArmEndpoint: '',
   acaListSettleSeconds: 30,
   ledgerTtlSeconds: 604800,
+  taskTrailDays: 7,
+  notRunningAlarmMinutes: 10,
 } as const;
 
 /** Context keys still read under their former name: former -> current. */
@@ -759,6 +765,8 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
     alarmTopicArn: context.string('alarmTopicArn', TOPIC_ARN, 'an SNS topic ARN, or empty'),
     ...(target === 'ecs' ? { ecs: readEcs(context) } : { aca: readAca(context) }),
     ledgerTtlSeconds: readLedgerTtl(context),
+    taskTrailDays: context.integer('taskTrailDays', 7, 365),
+    notRunningAlarmMinutes: context.integer('notRunningAlarmMinutes', 2, 1440),
   };
   if (context.problems.length > 0) throw new StackConfigError(context.problems);
   return config;

@@ -96,6 +96,8 @@ const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/(.+)$/;
 
 /** Name of the agent container in the task definition (`ECS_CONTAINER_NAME`). */
 export const AGENT_CONTAINER_NAME = 'scalr-agent';
+/** awslogs stream prefix: streams are `<prefix>/<container>/<ECS task id>`. */
+export const AGENT_LOG_STREAM_PREFIX = 'agent';
 
 /** ECS cluster, task definition and roles for single-run Scalr agents on Fargate. */
 export class FargateAgent extends Construct {
@@ -191,7 +193,7 @@ export class FargateAgent extends Construct {
       essential: true,
       environment,
       secrets: { SCALR_AGENT_TOKEN: ecs.Secret.fromSecretsManager(props.agentTokenSecret) },
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'agent' }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: AGENT_LOG_STREAM_PREFIX }),
       stopTimeout: Duration.seconds(stopTimeoutSeconds),
     });
     // A given secret ARN might be a partial one that looks complete: grant its other form too.

@@ -69,6 +69,8 @@ export class WebhookApi extends Construct {
   readonly apiKey: apigateway.IApiKey;
   readonly usagePlan: apigateway.UsagePlan;
   readonly triggerMethod: apigateway.Method;
+  /** `GET /tasks/{taskId}`: the task trail, behind the same API key (the function checks the webhook secret). */
+  readonly taskMethod: apigateway.Method;
   readonly requestValidator: apigateway.RequestValidator;
   readonly accessLogGroup: logs.LogGroup;
   /** Execution log group (`API-Gateway-Execution-Logs_<api id>/<stage>`), created here to get a retention. */
@@ -157,6 +159,10 @@ export class WebhookApi extends Construct {
       requestValidator: this.requestValidator,
       requestModels: { 'application/json': model },
     });
+    this.taskMethod = this.api.root
+      .addResource('tasks')
+      .addResource('{taskId}')
+      .addMethod('GET', new apigateway.LambdaIntegration(props.handler), { apiKeyRequired: true });
 
     this.apiKey = this.api.addApiKey('ApiKey', {
       description: 'Scalr agent pool: sent as the x-api-key header',

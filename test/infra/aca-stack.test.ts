@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DispatcherStack } from '../../lib/dispatcher-stack.js';
-import { ACA_CLIENT_SECRET_CONTEXT, ACA_CONTEXT, buildStack, functionEnvironment } from './stack-fixture.js';
+import {
+  ACA_CLIENT_SECRET_CONTEXT,
+  ACA_CONTEXT,
+  buildStack,
+  functionEnvironment,
+  ledgerTableIds,
+  TRAIL_READ_STATEMENT,
+} from './stack-fixture.js';
 
 /** The statements of the dispatcher role's policy (the one that reads the webhook secret). */
 function dispatcherStatements(template: Template): Record<string, unknown>[] {
@@ -60,7 +67,7 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
   });
 
   it('keeps the launch ledger in an on-demand table keyed by pk, expiring through expiresAt', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(ledgerTableIds(template)).toHaveLength(1);
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
@@ -75,7 +82,7 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
   });
 
   it('keeps the logical ID of the former de-duplication table, so an upgrade does not replace it', () => {
-    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual([ACA_TABLE_ID]);
+    expect(ledgerTableIds(template)).toEqual([ACA_TABLE_ID]);
     expect(stack.ledger).toBeDefined();
   });
 
@@ -93,6 +100,9 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
       ACA_LIST_SETTLE_SECONDS: '30',
       LEDGER_TABLE_NAME: { Ref: ACA_TABLE_ID },
       LEDGER_TTL_SECONDS: '604800',
+      METRICS_NAMESPACE: expect.stringMatching(/^AgentDispatcher\//),
+      TRAIL_TABLE_NAME: { Ref: expect.stringMatching(/^TrailTable/) },
+      TRAIL_TTL_SECONDS: '604800',
       WEBHOOK_SECRET_ARN: { Ref: expect.stringMatching(/^SecretsWebhookSecret/) },
       LAUNCH_DEADLINE_MS: '20000',
     });
@@ -118,6 +128,7 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
           NumericLessThanEquals: { 'sts:DurationSeconds': 3600 },
         },
       },
+      TRAIL_READ_STATEMENT,
     ]);
   });
 
@@ -194,6 +205,7 @@ describe('DispatcherStack with target=aca and a client secret', () => {
         ],
       },
       LEDGER_STATEMENT,
+      TRAIL_READ_STATEMENT,
     ]);
     expect(JSON.stringify(template.toJSON())).not.toContain('sts:GetWebIdentityToken');
   });

@@ -97,3 +97,18 @@ export function functionEnvironment(template: Template): Record<string, unknown>
     ?.Environment?.Variables;
   return variables ?? {};
 }
+
+/** Launch-ledger tables: every DynamoDB table but the task trail's (`TrailTable...`). */
+export function ledgerTableIds(template: Template): string[] {
+  return Object.keys(template.findResources('AWS::DynamoDB::Table')).filter(
+    (id) => !id.startsWith('TrailTable'),
+  );
+}
+
+/** The dispatcher's one call on the task trail: GetItem on its table. */
+export const TRAIL_READ_STATEMENT = {
+  Sid: 'ReadTaskTrail',
+  Effect: 'Allow',
+  Action: 'dynamodb:GetItem',
+  Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TrailTable/), 'Arn'] },
+};

@@ -1,0 +1,211 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as destinations from 'aws-cdk-lib/aws-logs-destinations';
+import { Construct } from 'constructs';
+import { AWAITING_INDEX } from '../../lambda/trail/dynamodb-trail-store.js';
+import { externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The ECS agent tasks whose state changes feed the trail. */
+export interface TrailAgentTasks {
+  readonly cluster: ecs.ICluster;
+  /** The agent container (its overrides carry the Scalr ids, its exit code is the agent's). */
+  readonly containerName: string;
+  /** The agent's awslogs group and stream prefix, for the log link in the trail. */
+  readonly logGroup: logs.ILogGroup;
+  readonly logStreamPrefix: string;
+  /**
+   * Prefix of the `startedBy` the dispatcher sets on RunTask.
+   * @default 'scalr-'
+   */
+  readonly startedByPrefix?: string;
+}
+
+/** Props of {@link TaskTrail}. */
+export interface TaskTrailProps {
+  /** The dispatcher function's log group: its `launch accepted` lines give the received and accepted steps. */
+  readonly dispatcherLogGroup: logs.ILogGroup;
+  /**
+   * ECS agent tasks: their state-change events give the later steps, and the overdue sweep runs.
+   * @default - no ECS events and no sweep (ACA reads the execution status from ARM when asked)
+   */
+  readonly agentTasks?: TrailAgentTasks;
+  /**
+   * Days a trail is kept after its last step (DynamoDB TTL).
+   * @default 7
+   */
+  readonly ttlDays?: number;
+  /**
+   * Minutes after acceptance a task that is not RUNNING counts as overdue (`OverdueTasks`).
+   * @default 10
+   */
+  readonly notRunningAfterMinutes?: number;
+  /** Namespace of the EMF metrics (`TimeToRunning`, `AgentsStopped`, `OverdueTasks`). */
+  readonly metricNamespace: string;
+  /**
+   * Retention of the consumer function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** How often the sweep counts overdue trails. */
+export const SWEEP_RATE = Duration.minutes(5);
+
+/**
+ * The task trail: a DynamoDB table (one item per Scalr task, TTL) and one small consumer function fed
+ * by the dispatcher's log lines (subscription filter), the ECS Task State Change events and a
+ * 5-minute sweep that counts tasks accepted but not RUNNING in time. The webhook path itself makes
+ * no call for it.
+ */
+export class TaskTrail extends Construct {
+  readonly table: dynamodb.Table;
+  readonly consumer: NodejsFunction;
+  readonly consumerRole: iam.Role;
+  readonly ttlSeconds: number;
+  /** Present with `agentTasks`. */
+  readonly ecsRule?: events.Rule;
+  readonly sweepRule?: events.Rule;
+
+  constructor(scope: Construct, id: string, props: TaskTrailProps) {
+    super(scope, id);
+    this.ttlSeconds = (props.ttlDays ?? 7) * 86_400;
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Default (AWS owned key) encryption: trails hold Scalr ids and times, no secrets.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Sparse: only trails accepted and not yet RUNNING/STOPPED carry `awaiting`.
+    this.table.addGlobalSecondaryIndex({
+      indexName: AWAITING_INDEX,
+      partitionKey: { name: 'awaiting', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'acceptedMs', type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['runningAt', 'stoppedAt'],
+    });
+
+    const logGroup = new logs.LogGroup(this, 'ConsumerLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.consumerRole = new iam.Role(this, 'ConsumerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Scalr agent dispatcher task trail: write its logs, keep the trail table',
+    });
+    this.consumerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.consumerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'KeepTaskTrail',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    this.consumerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FindOverdueTasks',
+        actions: ['dynamodb:Query'],
+        resources: [`${this.table.tableArn}/index/${AWAITING_INDEX}`],
+      }),
+    );
+
+    const agent = props.agentTasks;
+    this.consumer = new NodejsFunction(this, 'Consumer', {
+      description: 'Scalr agent dispatcher: keeps the task trail from log lines, ECS events and a sweep',
+      entry: `${PROJECT_ROOT}lambda/trail-handler.ts`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      role: this.consumerRole,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        TRAIL_TABLE_NAME: this.table.tableName,
+        TRAIL_TTL_SECONDS: String(this.ttlSeconds),
+        METRICS_NAMESPACE: props.metricNamespace,
+        NOT_RUNNING_AFTER_MINUTES: String(props.notRunningAfterMinutes ?? 10),
+        ...(agent
+          ? {
+              AGENT_CONTAINER_NAME: agent.containerName,
+              AGENT_LOG_GROUP: agent.logGroup.logGroupName,
+              AGENT_LOG_STREAM_PREFIX: agent.logStreamPrefix,
+            }
+          : {}),
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: LAMBDA_BUNDLE.target,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourceMap,
+        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+        banner: LAMBDA_BUNDLE.banner,
+        externalModules: externalModulesFor('ecs'),
+      },
+    });
+
+    new logs.SubscriptionFilter(this, 'AcceptedLines', {
+      logGroup: props.dispatcherLogGroup,
+      destination: new destinations.LambdaDestination(this.consumer),
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'launch accepted'),
+    });
+
+    if (agent) {
+      this.ecsRule = new events.Rule(this, 'AgentTaskStates', {
+        description: 'Every state change of the Scalr agent tasks, for the task trail',
+        eventPattern: {
+          source: ['aws.ecs'],
+          detailType: ['ECS Task State Change'],
+          detail: {
+            clusterArn: [agent.cluster.clusterArn],
+            startedBy: [{ prefix: agent.startedByPrefix ?? 'scalr-' }],
+          },
+        },
+        targets: [new targets.LambdaFunction(this.consumer, { retryAttempts: 8 })],
+      });
+      this.sweepRule = new events.Rule(this, 'OverdueSweep', {
+        description: 'Counts Scalr agent tasks accepted but not RUNNING in time (OverdueTasks metric)',
+        schedule: events.Schedule.rate(SWEEP_RATE),
+        targets: [new targets.LambdaFunction(this.consumer, { retryAttempts: 0 })],
+      });
+    }
+  }
+
+  /** Settings the dispatcher needs to answer `GET /tasks/{taskId}`. */
+  dispatcherEnvironment(): Record<string, string> {
+    return { TRAIL_TABLE_NAME: this.table.tableName, TRAIL_TTL_SECONDS: String(this.ttlSeconds) };
+  }
+
+  /** Lets the dispatcher read one trail item at a time (no scans, queries or writes). */
+  grantRead(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadTaskTrail',
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+  }
+}

@@ -1,0 +1,148 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseStackConfig, StackConfigError } from '../../lib/config/stack-config.js';
+import { ACA_CONTEXT, buildStack, functionEnvironment } from './stack-fixture.js';
+
+function consumerStatements(template: Template): Record<string, unknown>[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^TrailConsumerRole') }] },
+  });
+  return Object.values(policies).flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+  );
+}
+
+describe('task trail, dashboard and the not-RUNNING alarm (target=ecs)', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = buildStack({ taskTrailDays: '14', notRunningAlarmMinutes: '15' }));
+  });
+
+  it('keeps trails in a table with TTL and the sparse index of tasks awaiting RUNNING', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'awaiting',
+          KeySchema: [
+            { AttributeName: 'awaiting', KeyType: 'HASH' },
+            { AttributeName: 'acceptedMs', KeyType: 'RANGE' },
+          ],
+        }),
+      ],
+    });
+    expect(functionEnvironment(template)).toMatchObject({
+      TRAIL_TABLE_NAME: { Ref: expect.stringMatching(/^TrailTable/) },
+      TRAIL_TTL_SECONDS: String(14 * 86_400),
+    });
+  });
+
+  it('serves GET /tasks/{taskId} behind the API key', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{taskId}' });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      ApiKeyRequired: true,
+      ResourceId: { Ref: Match.stringLikeRegexp('taskstaskId') },
+    });
+  });
+
+  it('feeds the consumer from the accepted log lines, the agent task events and a 5-minute sweep', () => {
+    template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+      FilterPattern: '{ $.message = "launch accepted" }',
+      DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrailConsumer'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        'detail-type': ['ECS Task State Change'],
+        detail: { clusterArn: Match.anyValue(), startedBy: [{ prefix: 'scalr-' }] },
+      }),
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrailConsumer'), 'Arn'] } }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ NOT_RUNNING_AFTER_MINUTES: '15', AGENT_CONTAINER_NAME: 'scalr-agent' }),
+      },
+    });
+  });
+
+  it('lets the consumer update trail items and query the awaiting index only', () => {
+    const trail = consumerStatements(template).filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+    expect(trail).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:UpdateItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TrailTable/), 'Arn'] },
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:Query',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [expect.stringMatching(/^TrailTable/), 'Arn'] }, '/index/awaiting'],
+          ],
+        },
+      }),
+    ]);
+  });
+
+  it('alarms when a task accepted is not RUNNING in time, and when the sweep stops reporting', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [
+        Match.objectLike({
+          MetricStat: {
+            Metric: { MetricName: 'OverdueTasks', Namespace: 'AgentDispatcher/ScalrAgentDispatcher' },
+            Period: 900,
+            Stat: 'Maximum',
+          },
+        }),
+      ],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'breaching',
+      AlarmDescription: Match.stringLikeRegexp('within 15 minutes'),
+    });
+  });
+
+  it('has a dashboard with webhooks by outcome, 503s by cause, time to RUNNING and stopped agents', () => {
+    const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+    expect(Object.keys(dashboards)).toHaveLength(1);
+    const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
+    for (const text of [
+      'Webhooks by outcome',
+      '503 answers by cause',
+      'TimeToRunning',
+      'LaunchLatency',
+      'AgentsStopped',
+      'OverdueTasks',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+});
+
+describe('task trail on target=aca', () => {
+  it('keeps trails and the dashboard, without ECS events, sweep or not-RUNNING alarm', () => {
+    const { template } = buildStack(ACA_CONTEXT);
+
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+      FilterPattern: '{ $.message = "launch accepted" }',
+    });
+    expect(Object.keys(template.findResources('AWS::Events::Rule'))).toEqual([]);
+    expect(JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'))).not.toContain('OverdueTasks');
+  });
+});
+
+describe('context keys', () => {
+  it.each([
+    [{ taskTrailDays: '3' }, 'taskTrailDays'],
+    [{ notRunningAlarmMinutes: '0' }, 'notRunningAlarmMinutes'],
+  ])('refuses %j naming the key', (context, key) => {
+    const read = () => parseStackConfig((name) => (context as Record<string, unknown>)[name]);
+    expect(read).toThrow(StackConfigError);
+    expect(read).toThrow(key);
+  });
+});
