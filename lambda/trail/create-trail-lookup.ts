@@ -1,7 +1,7 @@
 import type { LaunchTarget } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
 import { withLiveStatus } from './live-status.js';
-import type { TaskTrail } from './task-trail.js';
+import type { TaskTrail, TrailUpdate } from './task-trail.js';
 import { loadTrailConfig } from './trail-config.js';
 import type { TrailLookup, TrailStore } from './trail-store.js';
 
@@ -37,27 +37,37 @@ export function createTrailLookup(
   };
   if (store === undefined && config.tableName === undefined) return undefined;
   const read: TrailLookup = async (taskId, signal) => (await storeOf()).read(taskId, signal);
+  // Deployed, the dispatcher only reads the table; in local mode the store is its own.
+  const keep = store && ((update: TrailUpdate, signal: AbortSignal) => store.record(update, signal));
 
   if (target === 'aca') {
     let reader: Promise<import('../launchers/aca/execution-status.js').ExecutionReader> | undefined;
-    return withLiveStatus(read, async (trail, signal) => {
-      const name = executionName(trail);
-      if (name === undefined) return undefined;
-      const { createExecutionReader, updateFromExecution } = await import(
-        '../launchers/aca/execution-status.js'
-      );
-      reader ??= Promise.resolve(createExecutionReader(env));
-      const execution = await (await reader)(name, signal);
-      return execution && updateFromExecution(trail.taskId, execution);
-    });
+    return withLiveStatus(
+      read,
+      async (trail, signal) => {
+        const name = executionName(trail);
+        if (name === undefined) return undefined;
+        const { createExecutionReader, updateFromExecution } = await import(
+          '../launchers/aca/execution-status.js'
+        );
+        reader ??= Promise.resolve(createExecutionReader(env));
+        const execution = await (await reader)(name, signal);
+        return execution && updateFromExecution(trail.taskId, execution);
+      },
+      keep,
+    );
   }
   if (target === 'docker') {
     let reader: import('../launchers/docker/container-state.js').ContainerStateReader | undefined;
-    return withLiveStatus(read, async (trail, signal) => {
-      const { createContainerStateReader } = await import('../launchers/docker/container-state.js');
-      reader ??= createContainerStateReader(env);
-      return reader(trail.taskId, trail.launchId ?? '', signal);
-    });
+    return withLiveStatus(
+      read,
+      async (trail, signal) => {
+        const { createContainerStateReader } = await import('../launchers/docker/container-state.js');
+        reader ??= createContainerStateReader(env);
+        return reader(trail.taskId, trail.launchId ?? '', signal, trail.steps.running !== undefined);
+      },
+      keep,
+    );
   }
   return read;
 }

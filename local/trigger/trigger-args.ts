@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Env } from '../../lambda/config/env-reader.js';
+import { tasksUrlFor } from './follow.js';
 
 /** What one run of the trigger command does. */
 export interface TriggerOptions {
@@ -12,6 +13,12 @@ export interface TriggerOptions {
   readonly count: number;
   readonly concurrency: number;
   readonly timeoutMs: number;
+  /** After the webhook, poll `GET /tasks/{taskId}` and print each step (`--follow`). */
+  readonly follow?: {
+    readonly tasksUrl: (taskId: string) => string;
+    readonly timeoutMs: number;
+    readonly pollMs: number;
+  };
 }
 
 export type ParsedTriggerArgs =
@@ -38,6 +45,11 @@ Options:
   --count N             requests to send (default 1, at most ${MAX_COUNT})
   --concurrency C       requests in flight at once (default 1, at most ${MAX_CONCURRENCY})
   --timeout-ms MS       give up on one request after this long (default 30000)
+  --follow              then read GET /tasks/{taskId} and print each step (RECEIVED, ACCEPTED,
+                        PROVISIONING, PENDING, RUNNING, STOPPED) with the time since the webhook,
+                        until the agent stops; exit 1 if it never reached RUNNING or exited non-zero
+  --timeout SECONDS     with --follow: stop following after this long (default 600)
+  --poll-ms MS          with --follow: pause between two reads (default 1000, at least 200)
   -h, --help            show this help
 
 With --count above 1 a summary follows: accepted, failed by status, latency p50/p95/max.
@@ -73,6 +85,9 @@ export function parseTriggerArgs(argv: readonly string[], env: Env): ParsedTrigg
         count: { type: 'string' },
         concurrency: { type: 'string' },
         'timeout-ms': { type: 'string' },
+        follow: { type: 'boolean' },
+        timeout: { type: 'string' },
+        'poll-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -100,8 +115,28 @@ export function parseTriggerArgs(argv: readonly string[], env: Env): ParsedTrigg
   const count = wholeNumber('count', text('count'), 1, MAX_COUNT);
   const concurrency = wholeNumber('concurrency', text('concurrency'), 1, MAX_CONCURRENCY);
   const timeoutMs = wholeNumber('timeout-ms', text('timeout-ms'), 30_000, 600_000);
-  for (const value of [count, concurrency, timeoutMs]) {
+  const followSeconds = wholeNumber('timeout', text('timeout'), 600, 86_400);
+  const pollMs = wholeNumber('poll-ms', text('poll-ms'), 1_000, 60_000);
+  for (const value of [count, concurrency, timeoutMs, followSeconds, pollMs]) {
     if (typeof value === 'string') return { kind: 'error', message: value };
+  }
+  let follow: TriggerOptions['follow'];
+  if (values.follow) {
+    if (count !== 1) return { kind: 'error', message: '--follow follows one task: leave --count at 1' };
+    if (tasksUrlFor(url, 'x') === undefined) {
+      return {
+        kind: 'error',
+        message: `--url is "${url}": --follow needs the webhook URL ending in /trigger`,
+      };
+    }
+    if ((pollMs as number) < 200) return { kind: 'error', message: '--poll-ms must be at least 200' };
+    follow = {
+      tasksUrl: (id) => tasksUrlFor(url, id) as string,
+      timeoutMs: (followSeconds as number) * 1000,
+      pollMs: pollMs as number,
+    };
+  } else if (text('timeout') !== undefined || text('poll-ms') !== undefined) {
+    return { kind: 'error', message: '--timeout and --poll-ms only apply with --follow' };
   }
   return {
     kind: 'run',
@@ -114,6 +149,7 @@ export function parseTriggerArgs(argv: readonly string[], env: Env): ParsedTrigg
       count: count as number,
       concurrency: Math.min(concurrency as number, count as number),
       timeoutMs: timeoutMs as number,
+      follow,
     },
   };
 }

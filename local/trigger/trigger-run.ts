@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { followTask } from './follow.js';
 import { summarizeLatency } from './latency.js';
 import type { TriggerOptions } from './trigger-args.js';
 
@@ -121,8 +122,28 @@ export function formatSummary(results: readonly TriggerResult[]): string {
     .join('');
 }
 
-/** Sends `count` webhooks, `concurrency` at a time; resolves to the exit code (0 all accepted, 1 not). */
+/**
+ * Sends `count` webhooks, `concurrency` at a time; resolves to the exit code (0 all accepted, 1 not).
+ * With `follow`, the one task is then followed to its end (see `followTask`).
+ */
 export async function runTrigger(options: TriggerOptions, io: TriggerIo): Promise<number> {
+  if (options.follow) {
+    const sentAt = Date.now();
+    const result = await sendOne(options, io);
+    io.out(formatResult(result));
+    if (!ok(result)) return 1;
+    const follow = { ...options.follow, tasksUrl: options.follow.tasksUrl(result.taskId) };
+    return followTask(
+      {
+        ...follow,
+        apiKey: options.apiKey,
+        secret: options.secret,
+        requestTimeoutMs: Math.min(options.timeoutMs, 5_000),
+      },
+      sentAt,
+      { out: io.out, fetch: io.fetch },
+    );
+  }
   const results: TriggerResult[] = [];
   let next = 0;
   let failuresShown = 0;

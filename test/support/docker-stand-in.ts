@@ -44,8 +44,15 @@ export interface StandInContainer {
   readonly name: string;
   /** The create body as received: Image, Env, Labels, HostConfig. */
   readonly spec: { Image: string; Env: string[]; Labels: Record<string, string>; HostConfig: unknown };
-  status: 'created' | 'running';
+  status: 'created' | 'running' | 'exited';
+  /** ISO times as the engine reports them; Docker's zero time until they happen. */
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
 }
+
+/** What the engine reports for a time that has not happened. */
+const DOCKER_ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /**
  * A local stand-in of the Docker Engine API on a unix socket in a temp dir: image inspect and pull,
@@ -113,6 +120,15 @@ export class DockerStandIn {
   /** The agent finished: with AutoRemove, Docker deletes the container. */
   exit(name: string): void {
     this.containers.delete(name);
+  }
+
+  /** The agent exits with `exitCode` and the container stays (inspected before AutoRemove deletes it). */
+  finish(idOrName: string, exitCode: number): void {
+    const container = this.find(idOrName);
+    if (container === undefined) throw new Error(`no container ${idOrName}`);
+    container.status = 'exited';
+    container.finishedAt = new Date().toISOString();
+    container.exitCode = exitCode;
   }
 
   private find(idOrName: string): StandInContainer | undefined {
@@ -203,7 +219,12 @@ export class DockerStandIn {
       return this.send(res, 200, {
         Id: container.id,
         Name: `/${container.name}`,
-        State: { Status: container.status },
+        State: {
+          Status: container.status,
+          StartedAt: container.startedAt ?? DOCKER_ZERO_TIME,
+          FinishedAt: container.finishedAt ?? DOCKER_ZERO_TIME,
+          ExitCode: container.exitCode ?? 0,
+        },
       });
     }
     if (req.method === 'POST' && containerStart) {
@@ -212,6 +233,7 @@ export class DockerStandIn {
       if (!container) return this.send(res, 404, { message: 'No such container' });
       if (container.status === 'running') return this.send(res, 304);
       container.status = 'running';
+      container.startedAt = new Date().toISOString();
       return this.send(res, 204);
     }
     return this.send(res, 404, { message: `page not found: ${req.method} ${path}` });

@@ -25,15 +25,27 @@ export type ContainerStateReader = (
   taskId: string,
   containerId: string,
   signal: AbortSignal,
+  seenRunning?: boolean,
 ) => Promise<TrailUpdate | undefined>;
 
 /** The trail report of a container's state: `running` / `exited` with its times and exit code. */
 export function containerStateReader(engine: EngineApi): ContainerStateReader {
-  return async (taskId, containerId, signal) => {
+  return async (taskId, containerId, signal, seenRunning = false) => {
     const answer = await engine.call('GET', `/containers/${encodeURIComponent(containerId)}/json`, {
       signal,
     });
-    if (answer.status === 404) return undefined;
+    if (answer.status === 404) {
+      // The launcher starts agents with AutoRemove: a container seen running and now gone has exited.
+      if (!seenRunning) return undefined;
+      return {
+        taskId,
+        steps: { stopped: new Date().toISOString() },
+        stop: {
+          stopCode: 'ContainerRemoved',
+          stopReason: 'the agent exited and Docker removed its container (AutoRemove), with its exit code',
+        },
+      };
+    }
     if (answer.status !== 200)
       throw new Error(`Docker Engine answered ${answer.status} to a container inspect`);
     const state = (JSON.parse(answer.body) as ContainerInspect).State ?? {};
