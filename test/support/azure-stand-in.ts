@@ -4,7 +4,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-export type AzureOperation = 'Token' | 'GetJob' | 'StartJob' | 'ListExecutions' | 'GetWebIdentityToken';
+export type AzureOperation =
+  | 'Token'
+  | 'GetJob'
+  | 'StartJob'
+  | 'ListExecutions'
+  | 'GetExecution'
+  | 'GetWebIdentityToken';
 
 /** A fault the stand-in answers one call with, instead of serving it. */
 export type AzureFault =
@@ -32,6 +38,9 @@ export interface Execution {
   readonly template: {
     containers?: { name?: string; env?: { name?: string; value?: string; secretRef?: string }[] }[];
   };
+  /** ARM's running state (`Running` until a test says otherwise) and when it ended (epoch ms). */
+  status?: 'Processing' | 'Running' | 'Succeeded' | 'Failed' | 'Stopped';
+  endedAt?: number;
 }
 
 export interface AzureStandInOptions {
@@ -81,6 +90,7 @@ export class AzureStandIn {
     GetJob: 0,
     StartJob: 0,
     ListExecutions: 0,
+    GetExecution: 0,
     GetWebIdentityToken: 0,
   };
   /** Every request body and authorization header seen, to check no secret travels where it should not. */
@@ -245,7 +255,9 @@ export class AzureStandIn {
           ? 'StartJob'
           : req.method === 'GET' && path === `${this.jobPath}/executions`
             ? 'ListExecutions'
-            : undefined;
+            : req.method === 'GET' && path.startsWith(`${this.jobPath}/executions/`)
+              ? 'GetExecution'
+              : undefined;
     if (operation === undefined) {
       this.unknownPaths.push(`${req.method} ${path}`);
       return this.json(res, 404, {
@@ -282,6 +294,26 @@ export class AzureStandIn {
       });
     }
     if (operation === 'ListExecutions') return this.listExecutions(res, url);
+    if (operation === 'GetExecution') {
+      const wanted = decodeURIComponent(path.slice(`${this.jobPath}/executions/`.length));
+      const e = this.executions.find((execution) => execution.name === wanted);
+      if (e === undefined) {
+        return this.json(res, 404, {
+          error: { code: 'ResourceNotFound', message: `The execution ${wanted} was not found.` },
+        });
+      }
+      return this.json(res, 200, {
+        id: e.id,
+        name: e.name,
+        type: 'Microsoft.App/jobs/executions',
+        properties: {
+          status: e.status ?? 'Running',
+          startTime: new Date(e.startedAt ?? 0).toISOString(),
+          ...(e.endedAt === undefined ? {} : { endTime: new Date(e.endedAt).toISOString() }),
+          template: e.template,
+        },
+      });
+    }
     const name = `${this.options.jobName}-${randomBytes(4).toString('hex')}`;
     const execution: Execution = {
       name,
