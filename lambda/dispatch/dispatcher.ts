@@ -149,7 +149,7 @@ export class Dispatcher {
         },
       );
       const acceptedAt = this.now();
-      context.log.info('launch accepted', {
+      context.log.record('launch accepted', {
         outcome: result.duplicate ? 'duplicate' : 'launched',
         platform: result.platform,
         launchId: result.launchId,

@@ -34,9 +34,16 @@ export class Logger {
   error(message: string, fields?: LogFields): void {
     this.write('error', message, fields);
   }
+  /**
+   * An info line written whatever LOG_LEVEL says: other components read it (the task trail's log
+   * subscription), so turning logging down must not turn the trail off.
+   */
+  record(message: string, fields?: LogFields): void {
+    this.write('info', message, fields, true);
+  }
 
-  private write(level: LogLevel, message: string, fields?: LogFields): void {
-    if (RANK[level] < RANK[this.level]) return;
+  private write(level: LogLevel, message: string, fields?: LogFields, always = false): void {
+    if (!always && RANK[level] < RANK[this.level]) return;
     const line = { time: new Date().toISOString(), level, message, ...this.fields, ...fields };
     this.sink(JSON.stringify(line));
   }
