@@ -86,13 +86,20 @@ export class Dispatcher {
     const late = new Promise<HttpAnswer>((resolve) => {
       timer = setTimeout(
         () => {
-          context.log.error('launch failed', {
-            outcome: 'launch_failed',
-            code: 'temporarily_unavailable',
-            reason: 'no answer by the deadline',
-            durationMs: this.now() - started,
-          });
-          this.deps.metrics?.failed('launch_failed', 'deadline');
+          const durationMs = this.now() - started;
+          const reason = 'no answer by the deadline';
+          // A trail lookup that overran is not a failed launch: keep it out of the launch alarm.
+          if (request.taskId !== undefined) {
+            context.log.error('task lookup failed', { code: 'temporarily_unavailable', reason, durationMs });
+          } else {
+            context.log.error('launch failed', {
+              outcome: 'launch_failed',
+              code: 'temporarily_unavailable',
+              reason,
+              durationMs,
+            });
+            this.deps.metrics?.failed('launch_failed', 'deadline');
+          }
           resolve(errorAnswer(this.genericUnavailable()));
         },
         Math.max(0, deadline - started) + LATE_ANSWER_GRACE_MS,

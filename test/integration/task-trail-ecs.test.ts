@@ -226,6 +226,7 @@ describe('GET /tasks/{taskId}: auth, validation, 404', () => {
   });
 
   it('answers 503 with Retry-After when the trail store does not answer in time', async () => {
+    await harness.stop();
     harness = await new Harness().start(
       {},
       {
@@ -236,5 +237,16 @@ describe('GET /tasks/{taskId}: auth, validation, 404', () => {
     const answer = await harness.dispatch({ ...taskRequest('atask-slow'), remainingTimeMs: 3_000 });
     expect(answer.statusCode).toBe(503);
     expect(answer.headers['retry-after']).toBeDefined();
+  });
+
+  it('answers a lookup that ignores its deadline from the backstop, without counting a failed launch', async () => {
+    await harness.stop();
+    // A store that never settles and ignores the abort: only the answer backstop can answer.
+    harness = await new Harness().start({}, { tasks: () => new Promise(() => undefined) });
+    const answer = await harness.dispatch({ ...taskRequest('atask-stuck'), remainingTimeMs: 3_000 });
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers['retry-after']).toBeDefined();
+    expect(harness.logs.some((line) => line.includes('"task lookup failed"'))).toBe(true);
+    expect(harness.logs.some((line) => line.includes('"launch failed"'))).toBe(false);
   });
 });
