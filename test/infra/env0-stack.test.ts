@@ -83,7 +83,7 @@ describe('source=env0 stack', () => {
   ])('passes cdk-nag on the %s target', (_name, context) => {
     const built = context === ACA_ENV0 ? build(ACA_ENV0).stack : stack;
     const report = new AwsSolutionsChecks().validateScope(built);
-    expect(report.violations.map((violation) => `${violation.ruleName} ${violation.resource}`)).toEqual([]);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
   });
 
   it.each([
