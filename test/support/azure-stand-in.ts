@@ -4,7 +4,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-export type AzureOperation = 'Token' | 'GetJob' | 'StartJob' | 'ListExecutions' | 'GetWebIdentityToken';
+export type AzureOperation =
+  | 'Token'
+  | 'GetJob'
+  | 'StartJob'
+  | 'ListExecutions'
+  | 'GetExecution'
+  | 'GetWebIdentityToken';
 
 /** A fault the stand-in answers one call with, instead of serving it. */
 export type AzureFault =
@@ -81,8 +87,11 @@ export class AzureStandIn {
     GetJob: 0,
     StartJob: 0,
     ListExecutions: 0,
+    GetExecution: 0,
     GetWebIdentityToken: 0,
   };
+  /** Status of an execution as GET .../executions/{name} reports it; default `Running`. */
+  statusOf: (execution: Execution) => string = () => 'Running';
   /** Every request body and authorization header seen, to check no secret travels where it should not. */
   readonly seen: string[] = [];
   readonly unknownPaths: string[] = [];
@@ -245,7 +254,9 @@ export class AzureStandIn {
           ? 'StartJob'
           : req.method === 'GET' && path === `${this.jobPath}/executions`
             ? 'ListExecutions'
-            : undefined;
+            : req.method === 'GET' && path.startsWith(`${this.jobPath}/executions/`)
+              ? 'GetExecution'
+              : undefined;
     if (operation === undefined) {
       this.unknownPaths.push(`${req.method} ${path}`);
       return this.json(res, 404, {
@@ -282,6 +293,18 @@ export class AzureStandIn {
       });
     }
     if (operation === 'ListExecutions') return this.listExecutions(res, url);
+    if (operation === 'GetExecution') {
+      const execution = this.executions.find((e) => e.id === path);
+      if (execution === undefined) {
+        return this.json(res, 404, { error: { code: 'ResourceNotFound', message: `${path} not found` } });
+      }
+      return this.json(res, 200, {
+        id: execution.id,
+        name: execution.name,
+        type: 'Microsoft.App/jobs/executions',
+        properties: { status: this.statusOf(execution), template: execution.template },
+      });
+    }
     const name = `${this.options.jobName}-${randomBytes(4).toString('hex')}`;
     const execution: Execution = {
       name,
