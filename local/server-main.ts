@@ -16,6 +16,7 @@ Environment:
   SCALR_URL, DOCKER_HOST, DOCKER_IMAGE   for LAUNCH_TARGET=docker
   ECS_*, AWS_*        for LAUNCH_TARGET=ecs (and for a dry-run plan with real values)
   LOG_LEVEL           debug | info | warn | error (default info)
+  SOURCE=env0         run the env0 queue poller instead (docs/env0.md, "Local mode")
 
 Logs are JSON lines on stdout; the banner goes to stderr. See docs/local-mode.md.
 `;
@@ -29,6 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`Unknown argument: ${argv[0]}\n\n${HELP}`);
     return 2;
   }
+  if (process.env.SOURCE === 'env0')
+    return (await import('./env0-poller-main.js')).runLocalPoller(process.env);
   const logger = new Logger(undefined, logLevelFrom(process.env.LOG_LEVEL));
   let local: Awaited<ReturnType<typeof startLocalServer>>;
   try {

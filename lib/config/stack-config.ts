@@ -12,6 +12,8 @@ export { FARGATE_TASK_SIZES };
 /** How the stack reads one context key; `app.node.tryGetContext` in `bin/app.ts`. */
 export type ContextLookup = (key: string) => unknown;
 
+import { type Env0StackConfig, readEnv0 } from './env0-config.js';
+
 export const STACK_TARGETS = ['ecs', 'aca'] as const;
 export type StackTarget = (typeof STACK_TARGETS)[number];
 
@@ -166,6 +168,8 @@ export interface AcaStackConfig {
 /** Everything `bin/app.ts` needs to build the stack. */
 export interface StackConfig {
   readonly stackName: string;
+  /** `scalr-webhook` (Scalr calls the webhook API) or `env0` (a poller reads env0's queue; docs/env0.md). */
+  readonly source: StackSource;
   readonly target: StackTarget;
   readonly logRetentionDays: number;
   readonly api: ApiConfig;
@@ -192,7 +196,12 @@ export interface StackConfig {
   readonly taskTrailDays: number;
   /** Minutes after which an accepted task that is not RUNNING raises the NotRunning alarm (ECS). */
   readonly notRunningAlarmMinutes: number;
+  /** Present for `source=env0`. */
+  readonly env0?: Env0StackConfig;
 }
+
+export const STACK_SOURCES = ['scalr-webhook', 'env0'] as const;
+export type StackSource = (typeof STACK_SOURCES)[number];
 
 /** One or more context values are wrong; the message lists every key at fault. */
 export class StackConfigError extends Error {
@@ -261,6 +270,19 @@ export const CONTEXT_DEFAULTS = {
   ledgerTtlSeconds: 604800,
   taskTrailDays: 7,
   notRunningAlarmMinutes: 10,
+  source: 'scalr-webhook',
+  env0QueueStateUrl: 'https://agent.api.env0.com/deployment-tasks/queue-state',
+  env0AgentImageTag: '3.0.706',
+  env0AgentTokenSecretArn: '',
+  env0LogLevel: '',
+  pollingInterval: 30,
+  minExecutions: 0,
+  maxExecutions: 10,
+  targetValue: 1,
+  activationTargetValue: 0,
+  replicaTimeout: 3600,
+  replicaRetryLimit: 0,
+  parallelism: 1,
 } as const;
 
 /** Context keys still read under their former name: former -> current. */
@@ -296,7 +318,7 @@ const JOB_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const CONTAINER_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Collects problems so one synth reports every wrong key at once. */
-class ContextReader {
+export class ContextReader {
   readonly problems: string[] = [];
 
   constructor(private readonly lookup: ContextLookup) {}
@@ -713,6 +735,7 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
     STACK_NAME,
     'a CloudFormation stack name (letters, digits, hyphens; starts with a letter)',
   );
+  const source = context.oneOf('source', STACK_SOURCES);
   const target = context.oneOf('target', STACK_TARGETS);
   const retention = context.integer('logRetentionDays', 1, 3653);
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
@@ -748,6 +771,7 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
   };
   const config: StackConfig = {
     stackName,
+    source,
     target,
     logRetentionDays: retention,
     api,
@@ -767,6 +791,7 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
     ledgerTtlSeconds: readLedgerTtl(context),
     taskTrailDays: context.integer('taskTrailDays', 7, 365),
     notRunningAlarmMinutes: context.integer('notRunningAlarmMinutes', 2, 1440),
+    ...(source === 'env0' ? { env0: readEnv0(context, SECRET_ARN, COMPLETE_ARN_HINT) } : {}),
   };
   if (context.problems.length > 0) throw new StackConfigError(context.problems);
   return config;

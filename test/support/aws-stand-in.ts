@@ -91,6 +91,8 @@ export interface StandInOptions {
   taskRunMs?: number;
   /** Stopped tasks stay visible (ListTasks STOPPED, DescribeTasks) this long after stopping; ECS: about an hour. Default: forever. */
   stoppedVisibleMs?: number;
+  /** DescribeTasks reports a task PENDING (provisioning, pulling) this long after RunTask, then RUNNING. Default 0. */
+  startMs?: number;
 }
 
 type Answer = { status: number; body: unknown };
@@ -401,7 +403,14 @@ export class AwsStandIn {
       taskArn: task.taskArn,
       clusterArn: `${ACCOUNT_PREFIX}:cluster/${task.cluster}`,
       taskDefinitionArn: task.input.taskDefinition,
-      lastStatus: now === undefined ? 'PROVISIONING' : stopped ? 'STOPPED' : 'RUNNING',
+      lastStatus:
+        now === undefined
+          ? 'PROVISIONING'
+          : stopped
+            ? 'STOPPED'
+            : now - task.createdAt < (this.options.startMs ?? 0)
+              ? 'PENDING'
+              : 'RUNNING',
       desiredStatus: stopped ? 'STOPPED' : 'RUNNING',
       launchType: task.capacityProvider === undefined ? 'FARGATE' : undefined,
       capacityProviderName: task.capacityProvider,

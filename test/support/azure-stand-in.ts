@@ -93,6 +93,8 @@ export class AzureStandIn {
     GetExecution: 0,
     GetWebIdentityToken: 0,
   };
+  /** Status of an execution as GET .../executions/{name} reports it; default `Running`. */
+  statusOf: (execution: Execution) => string = () => 'Running';
   /** Every request body and authorization header seen, to check no secret travels where it should not. */
   readonly seen: string[] = [];
   readonly unknownPaths: string[] = [];
@@ -307,7 +309,7 @@ export class AzureStandIn {
         name: e.name,
         type: 'Microsoft.App/jobs/executions',
         properties: {
-          status: e.status ?? 'Running',
+          status: e.status ?? this.statusOf(e),
           startTime: new Date(e.startedAt ?? 0).toISOString(),
           ...(e.endedAt === undefined ? {} : { endTime: new Date(e.endedAt).toISOString() }),
           template: e.template,

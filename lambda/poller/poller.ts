@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigError } from '../errors.js';
+import type { Launcher } from '../launchers/launcher.js';
+import type { Logger } from '../log/logger.js';
+import type { AgentPhase, AgentStatusReader, LaunchedAgent } from './agent-status.js';
+import { agentsToStart, type ScalingParameters } from './keda-scaling.js';
+import type { PoolStore, TrackedAgent } from './pool-store.js';
+import { QueueStateError } from './queue-state.js';
+
+export interface PollerOptions {
+  readonly scaling: ScalingParameters;
+  /** Reads env0's `pendingCount`; throws QueueStateError. */
+  readonly readPending: (signal: AbortSignal) => Promise<number>;
+  readonly launcher: Launcher;
+  readonly statuses: AgentStatusReader;
+  readonly store: PoolStore;
+  readonly logger: Logger;
+  /** Time allowed for one poll: lease, queue, statuses, launches and bookkeeping. */
+  readonly pollBudgetMs: number;
+  /** How long the lease is taken for at each poll (renewed at the next). */
+  readonly leaseMs: number;
+  /** Prefix of launch keys (the pool), so two pools sharing a cluster never share a key. */
+  readonly keyPrefix: string;
+  /** A planned slot whose launch keeps failing is given up after this long. */
+  readonly plannedExpiryMs?: number;
+  readonly now?: () => number;
+  readonly owner?: string;
+}
+
+/** What one poll did, also its log line. */
+export interface PollReport {
+  readonly outcome: 'launched' | 'idle' | 'busy' | 'skipped';
+  /** Why nothing was decided (`queue_unauthorized`, `status_unknown`, ...). */
+  readonly reason?: string;
+  readonly pending?: number;
+  readonly active?: number;
+  readonly starting?: number;
+  readonly started: number;
+  /** Planned slots launched again (left by a poll that crashed between deciding and launching). */
+  readonly resumed: number;
+}
+
+/**
+ * One poll of env0's queue with KEDA ScaledJob semantics, under a lease so that only one poller
+ * decides at a time:
+ *
+ * 1. take the lease (a conditional write; another holder means this poll does nothing);
+ * 2. launch again any slot a crashed poll decided but did not confirm, with the same key;
+ * 3. read `pendingCount` and the phase of every agent of this pool (by id, never by listing);
+ * 4. decide with `agentsToStart`; write the new slots *before* launching them;
+ * 5. launch each slot with its key (idempotent per key) and record the launch ids.
+ *
+ * Any doubt (queue unreadable, an agent's phase unknown, the lease lost) launches nothing new.
+ */
+export class Poller {
+  readonly owner: string;
+  private readonly now: () => number;
+  /** Polls of one poller never overlap: the lease is per owner, so it would not tell them apart. */
+  private polling = false;
+
+  constructor(private readonly options: PollerOptions) {
+    this.owner = options.owner ?? randomUUID();
+    this.now = options.now ?? Date.now;
+  }
+
+  async pollOnce(): Promise<PollReport> {
+    if (this.polling) return { outcome: 'busy', reason: 'poll_in_progress', started: 0, resumed: 0 };
+    this.polling = true;
+    try {
+      const signal = AbortSignal.timeout(this.options.pollBudgetMs);
+      const report = await this.poll(signal).catch((error: unknown) => this.failed(error));
+      this.log(report);
+      return report;
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Ends this poller's lease (at the end of an invocation). */
+  async release(): Promise<void> {
+    try {
+      await this.options.store.release(this.owner, AbortSignal.timeout(this.options.pollBudgetMs));
+    } catch (error) {
+      // The lease runs out by itself; only the next invocation's first poll may wait for it.
+      this.options.logger.warn('could not release the poller lease', { error: (error as Error).message });
+    }
+  }
+
+  private async poll(signal: AbortSignal): Promise<PollReport> {
+    const { store, logger } = this.options;
+    // Launches must be answered while the lease (renewed now) still holds and the poll budget lasts.
+    const deadline = this.now() + Math.min(this.options.pollBudgetMs, this.options.leaseMs) - 1_000;
+    const lease = await store.acquire(this.owner, this.now() + this.options.leaseMs, signal);
+    if (lease.kind === 'busy') return { outcome: 'busy', reason: 'lease_held', started: 0, resumed: 0 };
+
+    let agents = [...lease.agents];
+    const planned = agents.filter((agent) => agent.launchId === undefined);
+    agents = await this.launchSlots(agents, planned, deadline);
+    const resumed = planned.length - agents.filter((a) => a.launchId === undefined).length;
+    if (resumed > 0 || planned.length > 0) await this.save(agents, signal);
+    if (agents.some((agent) => agent.launchId === undefined)) {
+      return { outcome: 'skipped', reason: 'slot_unconfirmed', started: 0, resumed };
+    }
+
+    let pending: number;
+    try {
+      pending = await this.options.readPending(signal);
+    } catch (error) {
+      return this.queueFault(error, resumed);
+    }
+
+    let phases: ReadonlyMap<string, AgentPhase>;
+    try {
+      phases = await this.options.statuses.phases(agents as LaunchedAgent[], signal);
+    } catch (error) {
+      logger.warn('agent status unknown: nothing launched this poll', { error: describe(error) });
+      return { outcome: 'skipped', reason: 'status_unknown', pending, started: 0, resumed };
+    }
+    agents = agents.filter((agent) => phases.get(agent.launchId as string) !== 'finished');
+    const starting = agents.filter((agent) => phases.get(agent.launchId as string) === 'starting').length;
+    const seen = { pending, active: agents.length, starting };
+    const count = agentsToStart(this.options.scaling, seen);
+    if (count === 0) {
+      await this.save(agents, signal);
+      return { outcome: 'idle', ...seen, started: 0, resumed };
+    }
+
+    const decidedAt = this.now();
+    const slots: TrackedAgent[] = Array.from({ length: count }, (_, i) => ({
+      key: `${this.options.keyPrefix}-${decidedAt.toString(36)}-${i}`,
+      plannedAt: decidedAt,
+    }));
+    // Written before any launch: a crash from here on leaves slots the next holder launches with the
+    // same keys, never a decision taken twice.
+    if (!(await store.save(this.owner, [...agents, ...slots], signal))) {
+      return { outcome: 'skipped', reason: 'lease_lost', ...seen, started: 0, resumed };
+    }
+    agents = await this.launchSlots([...agents, ...slots], slots, deadline);
+    await this.save(agents, signal);
+    const started = slots.length - agents.filter((a) => a.launchId === undefined).length;
+    return { outcome: 'launched', ...seen, started, resumed };
+  }
+
+  /** Launches `slots` (members of `agents`) in parallel; returns `agents` with the accepted ones filled in. */
+  private async launchSlots(
+    agents: TrackedAgent[],
+    slots: readonly TrackedAgent[],
+    deadline: number,
+  ): Promise<TrackedAgent[]> {
+    if (slots.length === 0) return agents;
+    const results = await Promise.allSettled(
+      slots.map((slot) =>
+        this.options.launcher.launch({ dedupKey: slot.key, taskId: slot.key, manual: false, deadline }),
+      ),
+    );
+    const byKey = new Map<string, TrackedAgent | null>();
+    results.forEach((result, i) => {
+      const slot = slots[i] as TrackedAgent;
+      if (result.status === 'fulfilled') {
+        byKey.set(slot.key, { ...slot, launchId: result.value.launchId, platform: result.value.platform });
+        return;
+      }
+      const expired = this.now() - slot.plannedAt > (this.options.plannedExpiryMs ?? 3_600_000);
+      // A configuration error proves nothing started; so does a slot that failed for an hour.
+      const drop = result.reason instanceof ConfigError || expired;
+      this.options.logger.warn(
+        drop ? 'agent launch refused: slot dropped' : 'agent launch not confirmed: retried next poll',
+        {
+          dedupKey: slot.key,
+          error: describe(result.reason),
+        },
+      );
+      byKey.set(slot.key, drop ? null : slot);
+    });
+    return agents.flatMap((agent) => {
+      const updated = byKey.get(agent.key);
+      if (updated === undefined) return [agent];
+      return updated === null ? [] : [updated];
+    });
+  }
+
+  private async save(agents: readonly TrackedAgent[], signal: AbortSignal): Promise<void> {
+    if (!(await this.options.store.save(this.owner, agents, signal))) {
+      this.options.logger.warn('poller lease lost while saving: the next holder resolves the slots');
+    }
+  }
+
+  private queueFault(error: unknown, resumed: number): PollReport {
+    if (!(error instanceof QueueStateError)) throw error;
+    const reason = `queue_${error.kind}`;
+    const fields = { reason, status: error.status, error: error.message };
+    if (error.kind === 'unauthorized') {
+      this.options.logger.error(
+        'configuration error: env0 refused the agent access token; nothing launched',
+        fields,
+      );
+    } else {
+      this.options.logger.warn('queue-state unusable: nothing launched this poll', fields);
+    }
+    return { outcome: 'skipped', reason, started: 0, resumed };
+  }
+
+  private failed(error: unknown): PollReport {
+    const config = error instanceof ConfigError;
+    this.options.logger[config ? 'error' : 'warn'](config ? 'configuration error' : 'poll failed', {
+      error: describe(error),
+    });
+    return {
+      outcome: 'skipped',
+      reason: config ? 'configuration_error' : 'poll_failed',
+      started: 0,
+      resumed: 0,
+    };
+  }
+
+  private log(report: PollReport): void {
+    this.options.logger.info('poll', { ...report });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error
+    ? `${error.name}: ${error.message}`.slice(0, 300)
+    : String(error).slice(0, 300);
+}

@@ -1,0 +1,99 @@
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { StackConfig } from './config/stack-config.js';
+import { AcaTarget } from './constructs/aca-target.js';
+import { Env0Agent } from './constructs/env0-agent.js';
+import { Env0Poller } from './constructs/env0-poller.js';
+import { LaunchLedger } from './constructs/launch-ledger.js';
+import { Network } from './constructs/network.js';
+
+/** Props of {@link Env0PollerStack}. */
+export interface Env0PollerStackProps extends StackProps {
+  /** Validated configuration with `source=env0`. */
+  readonly config: StackConfig;
+}
+
+/**
+ * env0 pull mode (`-c source=env0`): a scheduled poller reads env0's queue-state and starts single-run
+ * env0 agents on Fargate (or as Container Apps job executions). No webhook API: env0 calls nobody, so
+ * a public endpoint would only be attack surface. The launch ledger table holds the pool's lease and
+ * its agents, and the ACA target's launch records.
+ */
+export class Env0PollerStack extends Stack {
+  readonly network?: Network;
+  readonly agent?: Env0Agent;
+  readonly aca?: AcaTarget;
+  readonly ledger: LaunchLedger;
+  readonly poller: Env0Poller;
+
+  constructor(scope: Construct, id: string, props: Env0PollerStackProps) {
+    super(scope, id, {
+      description: 'env0 pull-mode agent pool: scheduled queue-state poller + single-run agents',
+      ...props,
+    });
+    const { config } = props;
+    const env0 = config.env0;
+    if (!env0) throw new Error('Env0PollerStack needs source=env0');
+    const retention = config.logRetentionDays as logs.RetentionDays;
+    this.ledger = new LaunchLedger(this, 'Ledger', { ttlSeconds: config.ledgerTtlSeconds });
+
+    let launchEnvironment: Record<string, string>;
+    let tokenSecretArn: string;
+    if (config.ecs) {
+      this.network = new Network(this, 'Network', { network: config.ecs.network });
+      this.agent = new Env0Agent(this, 'Agent', {
+        network: this.network,
+        family: `${config.stackName}-env0-agent`,
+        imageTag: env0.agentImageTag,
+        agentTokenSecretArn: env0.agentTokenSecretArn || undefined,
+        logLevel: env0.logLevel || undefined,
+        logRetention: retention,
+      });
+      launchEnvironment = this.agent.pollerEnvironment(this.network);
+      tokenSecretArn = this.agent.agentTokenSecret.secretArn;
+    } else {
+      if (!config.aca || !env0.agentTokenSecretArn) {
+        throw new Error(
+          'source=env0 with target=aca needs env0AgentTokenSecretArn (checked by stack-config)',
+        );
+      }
+      this.aca = new AcaTarget(this, 'Aca', { aca: config.aca });
+      launchEnvironment = this.aca.dispatcherEnvironment();
+      tokenSecretArn = env0.agentTokenSecretArn;
+    }
+    this.poller = new Env0Poller(this, 'Poller', {
+      env0,
+      launchEnvironment: { ...launchEnvironment, ...this.ledger.dispatcherEnvironment() },
+      agentTokenSecretArn: tokenSecretArn,
+      agentTokenImported: env0.agentTokenSecretArn !== '',
+      bundleTarget: config.target,
+      logRetention: retention,
+    });
+    this.agent?.grantPoll(this.poller.role);
+    this.aca?.grantLaunch(this.poller.role);
+    this.ledger.grantLedgerWrites(this.poller.role);
+
+    new CfnOutput(this, 'PollerLogGroup', {
+      description: 'Logs of the poller: one "poll" line per poll (outcome, reason, pending, active, started)',
+      value: this.poller.logGroup.logGroupName,
+    });
+    if (this.agent) {
+      new CfnOutput(this, 'SetAgentTokenCommand', {
+        description: 'Stores the env0 agent access token (export ENV0_AGENT_ACCESS_TOKEN first)',
+        value: Fn.join('', [
+          'aws secretsmanager put-secret-value --secret-id ',
+          this.agent.agentTokenSecret.secretArn,
+          ' --secret-string "$ENV0_AGENT_ACCESS_TOKEN"',
+        ]),
+      });
+      new CfnOutput(this, 'StateEncryptionKeySecretArn', {
+        description:
+          'ENV0_STATE_ENCRYPTION_KEY (retained on deletion; give a failover Region the same value)',
+        value: this.agent.stateEncryptionKey.secretArn,
+      });
+      new CfnOutput(this, 'AgentCluster', { value: this.agent.cluster.clusterName });
+      new CfnOutput(this, 'AgentLogGroup', { value: this.agent.logGroup.logGroupName });
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { parseStackConfig, StackConfigError } from '../../lib/config/stack-config.js';
+import { Env0PollerStack } from '../../lib/env0-poller-stack.js';
+import { ACA_CONTEXT } from './stack-fixture.js';
+
+function build(context: Record<string, unknown>) {
+  const app = new App();
+  const config = parseStackConfig((key) => ({ source: 'env0', stackName: 'Env0Pool', ...context })[key]);
+  const stack = new Env0PollerStack(app, config.stackName, { stackName: config.stackName, config });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const ACA_ENV0 = {
+  ...ACA_CONTEXT,
+  stackName: 'Env0PoolAzure',
+  env0AgentTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:env0/token-AbCdEf',
+};
+
+describe('source=env0 stack', () => {
+  const { stack, template } = build({});
+
+  it('runs the pinned env0 agent with the seed command, 2 vCPU / 4 GiB and both secrets', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '2048',
+      Memory: '4096',
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'env0-agent',
+          Image: 'ghcr.io/env0/deployment-agent:3.0.706',
+          EntryPoint: ['/bin/sh', '-c'],
+          Command: ['update-ca-certificates; node --enable-source-maps start-agent.js;'],
+          Environment: [{ Name: 'ENV0_STAGE', Value: 'prod' }],
+          Secrets: [
+            Match.objectLike({ Name: 'AGENT_ACCESS_TOKEN' }),
+            Match.objectLike({ Name: 'ENV0_STATE_ENCRYPTION_KEY' }),
+          ],
+        }),
+      ],
+    });
+  });
+
+  it('generates the state encryption key once, retains it and never rotates it', () => {
+    const keys = template.findResources('AWS::SecretsManager::Secret', {
+      Properties: { GenerateSecretString: { PasswordLength: 44, ExcludePunctuation: true } },
+    });
+    const [key] = Object.values(keys);
+    expect(Object.keys(keys)).toHaveLength(1);
+    expect(key).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+  });
+
+  it('gives the poller the queue URL and the KEDA parameters, and deploys no webhook API', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          QUEUE_STATE_URL: 'https://agent.api.env0.com/deployment-tasks/queue-state',
+          POLLING_INTERVAL_SECONDS: '30',
+          MAX_EXECUTIONS: '10',
+          TARGET_VALUE: '1',
+          LAUNCH_TARGET: 'ecs',
+          ECS_CONTAINER_NAME: 'env0-agent',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)' });
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 0);
+  });
+
+  it('lets the poller read and stop only its own cluster tasks, never list them', () => {
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('ecs:DescribeTasks');
+    expect(policies).toContain('ecs:StopTask');
+    expect(policies).not.toContain('ecs:ListTasks');
+    expect(policies).not.toMatch(/"Action":"\*"|"ecs:\*"/);
+  });
+
+  it.each([
+    ['ECS', {}],
+    ['ACA', ACA_ENV0],
+  ])('passes cdk-nag on the %s target', (_name, context) => {
+    const built = context === ACA_ENV0 ? build(ACA_ENV0).stack : stack;
+    const report = new AwsSolutionsChecks().validateScope(built);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+
+  it.each([
+    [{ pollingInterval: 45 }, /pollingInterval is 45: expected a divisor of 60/],
+    [{ minExecutions: 5, maxExecutions: 2 }, /minExecutions is 5: expected at most maxExecutions/],
+    [{ replicaRetryLimit: 2 }, /replicaRetryLimit is 2: expected 0/],
+    [{ parallelism: 3 }, /parallelism is 3: expected 1/],
+    [{ env0AgentImageTag: 'latest' }, /env0AgentImageTag is "latest": expected a pinned agent version/],
+    [{ env0QueueStateUrl: 'http://agent.api.env0.com/q' }, /env0QueueStateUrl .*expected an https:\/\/ URL/],
+    [{ ...ACA_CONTEXT }, /env0AgentTokenSecretArn is empty: source=env0 with target=aca/],
+  ])('refuses %j with a message naming the key', (context, message) => {
+    expect(() => build(context)).toThrowError(StackConfigError);
+    expect(() => build(context)).toThrowError(message);
+  });
+});
