@@ -4,6 +4,7 @@ import {
   type AgentStatusReader,
   type LaunchedAgent,
   notFoundPhase,
+  runningPhase,
 } from './agent-status.js';
 
 const RUNNING = new Set(['Running']);
@@ -19,6 +20,8 @@ export class AcaAgentStatus implements AgentStatusReader {
     private readonly resourceGroup: string,
     private readonly jobName: string,
     private readonly now: () => number = Date.now,
+    /** A Running execution younger than this still counts as starting (see runningPhase). */
+    private readonly agentStartupSeconds = 0,
   ) {}
 
   async phases(
@@ -40,7 +43,9 @@ export class AcaAgentStatus implements AgentStatusReader {
         abortSignal: signal,
       });
       const status = execution.status ?? 'Unknown';
-      if (RUNNING.has(status)) return 'running';
+      if (RUNNING.has(status)) {
+        return runningPhase(execution.startTime?.getTime(), this.now(), this.agentStartupSeconds * 1000);
+      }
       if (FINISHED.has(status)) return 'finished';
       return 'starting';
     } catch (error) {

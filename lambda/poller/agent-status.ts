@@ -22,6 +22,15 @@ export interface AgentStatusReader {
  */
 export const NOT_FOUND_GRACE_MS = 60 * 60 * 1000;
 
+/**
+ * A task that only just reached RUNNING has usually not taken its job yet, so the queue still counts
+ * that job: counting the agent as busy would start a second agent for it. Within `startupMs` of the
+ * platform's own start time (or with no start time yet) a running agent still counts as starting.
+ */
+export function runningPhase(startedAt: number | undefined, now: number, startupMs: number): AgentPhase {
+  return startedAt === undefined || now - startedAt < startupMs ? 'starting' : 'running';
+}
+
 export function notFoundPhase(agent: TrackedAgent, now: number): AgentPhase {
   return now - agent.plannedAt < NOT_FOUND_GRACE_MS ? 'starting' : 'finished';
 }

@@ -122,9 +122,11 @@ async function statusReader(env: Env, config: PollerConfig, logger: Logger): Pro
     return new EcsAgentStatus(client, {
       cluster,
       replicaTimeoutSeconds: config.replicaTimeoutSeconds,
+      agentStartupSeconds: config.agentStartupSeconds,
       logger,
     });
   }
-  if (config.target === 'aca') return (await import('./aca/create-aca-status.js')).createAcaStatus(env);
+  if (config.target === 'aca')
+    return (await import('./aca/create-aca-status.js')).createAcaStatus(env, config.agentStartupSeconds);
   return new TimedStatusReader(config.localAgentSeconds);
 }

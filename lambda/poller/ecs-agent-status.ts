@@ -5,12 +5,15 @@ import {
   type AgentStatusReader,
   type LaunchedAgent,
   notFoundPhase,
+  runningPhase,
 } from './agent-status.js';
 
 export interface EcsAgentStatusOptions {
   readonly cluster: string;
   /** `replicaTimeout`: a task running longer is stopped (ECS has no run-time limit of its own). */
   readonly replicaTimeoutSeconds: number;
+  /** A RUNNING task younger than this still counts as starting (see runningPhase). */
+  readonly agentStartupSeconds?: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -45,7 +48,7 @@ export class EcsAgentStatus implements AgentStatusReader {
       for (const agent of batch) {
         const task = byArn.get(agent.launchId);
         if (task !== undefined) {
-          phases.set(agent.launchId, phaseOf(task));
+          phases.set(agent.launchId, this.phaseOf(task));
           await this.stopIfOverdue(agent, task, signal);
           continue;
         }
@@ -57,6 +60,16 @@ export class EcsAgentStatus implements AgentStatusReader {
       }
     }
     return phases;
+  }
+
+  private phaseOf(task: Task): AgentPhase {
+    const phase = phaseOf(task);
+    if (phase !== 'running' || task.lastStatus !== 'RUNNING') return phase;
+    return runningPhase(
+      task.startedAt?.getTime(),
+      this.now(),
+      (this.options.agentStartupSeconds ?? 0) * 1000,
+    );
   }
 
   private async stopIfOverdue(agent: LaunchedAgent, task: Task, signal: AbortSignal): Promise<void> {

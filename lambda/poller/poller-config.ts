@@ -16,6 +16,8 @@ export interface PollerConfig {
   readonly pollingIntervalSeconds: number;
   /** `replicaTimeout`: ECS tasks running longer are stopped. */
   readonly replicaTimeoutSeconds: number;
+  /** A running agent younger than this still counts as starting: it has not taken its task yet. */
+  readonly agentStartupSeconds: number;
   /** Longest wait for the queue-state answer. */
   readonly queueStateTimeoutMs: number;
   /** Time allowed for one poll, launches included. */
@@ -53,6 +55,7 @@ export function loadPollerConfig(envVars: Env): PollerConfig {
     },
     pollingIntervalSeconds,
     replicaTimeoutSeconds: env.integer('REPLICA_TIMEOUT_SECONDS', 3_600, 60, 7 * 86_400),
+    agentStartupSeconds: env.integer('AGENT_STARTUP_SECONDS', 60, 0, 900),
     queueStateTimeoutMs,
     pollBudgetMs: env.integer('POLL_BUDGET_MS', 20_000, queueStateTimeoutMs + 1_000, 60_000),
     runSeconds: env.integer('RUN_SECONDS', 60, 1, 900),

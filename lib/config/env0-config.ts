@@ -15,6 +15,8 @@ export interface Env0StackConfig {
   readonly targetValue: number;
   readonly activationTargetValue: number;
   readonly replicaTimeoutSeconds: number;
+  /** Seconds a running agent still counts as starting (not yet holding a task). */
+  readonly agentStartupSeconds: number;
   /** Polls per invocation window: 60 s for intervals up to a minute, else one poll per invocation. */
   readonly scheduleMinutes: number;
 }
@@ -69,6 +71,7 @@ export function readEnv0(context: ContextReader, secretArn: RegExp, arnHint: str
     targetValue: context.integer('targetValue', 1, 1000),
     activationTargetValue: context.integer('activationTargetValue', 0, 1000),
     replicaTimeoutSeconds: context.integer('replicaTimeout', 60, 7 * 86_400),
+    agentStartupSeconds: context.integer('agentStartupSeconds', 0, 900),
     scheduleMinutes: Math.max(1, Math.round(pollingIntervalSeconds / 60)),
   };
 }

@@ -281,6 +281,7 @@ export const CONTEXT_DEFAULTS = {
   targetValue: 1,
   activationTargetValue: 0,
   replicaTimeout: 3600,
+  agentStartupSeconds: 60,
   replicaRetryLimit: 0,
   parallelism: 1,
 } as const;

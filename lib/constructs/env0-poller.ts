@@ -105,6 +105,7 @@ export class Env0Poller extends Construct {
         TARGET_VALUE: String(env0.targetValue),
         ACTIVATION_TARGET_VALUE: String(env0.activationTargetValue),
         REPLICA_TIMEOUT_SECONDS: String(env0.replicaTimeoutSeconds),
+        AGENT_STARTUP_SECONDS: String(env0.agentStartupSeconds),
         POLL_BUDGET_MS: String(POLL_BUDGET_SECONDS * 1000),
         RUN_SECONDS: String(runSeconds),
       },

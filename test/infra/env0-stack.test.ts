@@ -60,6 +60,7 @@ describe('source=env0 stack', () => {
           POLLING_INTERVAL_SECONDS: '30',
           MAX_EXECUTIONS: '10',
           TARGET_VALUE: '1',
+          AGENT_STARTUP_SECONDS: '60',
           LAUNCH_TARGET: 'ecs',
           ECS_CONTAINER_NAME: 'env0-agent',
         }),

@@ -417,6 +417,10 @@ export class AwsStandIn {
       startedBy: task.startedBy,
       group: task.input.group,
       createdAt: task.createdAt / 1000,
+      // ECS sets startedAt once the task reached RUNNING.
+      ...(now !== undefined && now - task.createdAt >= (this.options.startMs ?? 0)
+        ? { startedAt: (task.createdAt + (this.options.startMs ?? 0)) / 1000 }
+        : {}),
       overrides: task.input.overrides ?? { containerOverrides: [] },
       ...(stopped && stoppedAt !== undefined
         ? {

@@ -11,7 +11,7 @@ import { AcaAgentStatus } from '../aca-agent-status.js';
  * The ACA status reader from the same `ACA_*` / `AZURE_*` variables as the ACA launcher, with its own
  * ARM client (SDK retries off: the next poll is the retry). Loaded only for `LAUNCH_TARGET=aca`.
  */
-export function createAcaStatus(env: Env): AcaAgentStatus {
+export function createAcaStatus(env: Env, agentStartupSeconds: number): AcaAgentStatus {
   const aca = loadAcaConfig(env);
   const credential = createAzureCredential(aca, {
     sts: () => new STSClient({ maxAttempts: 2, ...awsClientOptions() }),
@@ -22,5 +22,5 @@ export function createAcaStatus(env: Env): AcaAgentStatus {
     credentials: { scopes: [`${aca.armEndpoint}/.default`] },
     retryOptions: { maxRetries: 0 },
   });
-  return new AcaAgentStatus(client, aca.resourceGroup, aca.jobName);
+  return new AcaAgentStatus(client, aca.resourceGroup, aca.jobName, Date.now, agentStartupSeconds);
 }

@@ -30,7 +30,8 @@ describe('env0 poller on ECS (KEDA ScaledJob semantics)', () => {
 
   it('caps the agents at maxExecutions, counting busy ones', async () => {
     await started();
-    const { poller } = await rig.poller({ MAX_EXECUTIONS: '2' });
+    // No start-up grace: a RUNNING agent counts as busy at once.
+    const { poller } = await rig.poller({ MAX_EXECUTIONS: '2', AGENT_STARTUP_SECONDS: '0' });
     rig.queue.pendingCount = 5;
 
     const first = await poller.pollOnce();
@@ -38,6 +39,33 @@ describe('env0 poller on ECS (KEDA ScaledJob semantics)', () => {
 
     expect(first.started).toBe(2);
     expect(second).toMatchObject({ outcome: 'idle', active: 2, starting: 0, started: 0 });
+    expect(rig.aws.tasks).toHaveLength(2);
+  });
+
+  it('counts a RUNNING agent still within agentStartupSeconds as starting: its task is still pending', async () => {
+    await started();
+    const { poller } = await rig.poller({ AGENT_STARTUP_SECONDS: '60' });
+    rig.queue.pendingCount = 2;
+    await poller.pollOnce();
+
+    // Both tasks are RUNNING now but their agents have not taken the tasks: the queue still says 2.
+    const next = await poller.pollOnce();
+
+    expect(next).toMatchObject({ outcome: 'idle', pending: 2, active: 2, starting: 2, started: 0 });
+    expect(rig.aws.tasks).toHaveLength(2);
+  });
+
+  it('counts a RUNNING agent past agentStartupSeconds as busy: a task still pending gets its own agent', async () => {
+    await started();
+    const { poller } = await rig.poller({ AGENT_STARTUP_SECONDS: '1' });
+    rig.queue.pendingCount = 1;
+    await poller.pollOnce();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    // The first agent took its task; a new one is waiting.
+    const next = await poller.pollOnce();
+
+    expect(next).toMatchObject({ pending: 1, active: 1, starting: 0, started: 1 });
     expect(rig.aws.tasks).toHaveLength(2);
   });
 
