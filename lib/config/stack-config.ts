@@ -192,8 +192,12 @@ export interface StackConfig {
 
 /** One or more context values are wrong; the message lists every key at fault. */
 export class StackConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid CDK context:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    /** First line of the message: what was invalid (the CDK context, or a construct's props). */
+    heading = 'Invalid CDK context',
+  ) {
+    super(`${heading}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'StackConfigError';
   }
 }
@@ -700,7 +704,7 @@ function readLedgerTtl(context: ContextReader): number {
  * Parses and validates the context once. Throws a StackConfigError that names every wrong key and
  * what it expected.
  */
-export function parseStackConfig(lookup: ContextLookup): StackConfig {
+export function parseStackConfig(lookup: ContextLookup, heading?: string): StackConfig {
   const context = new ContextReader(lookup);
   const stackName = context.string(
     'stackName',
@@ -760,6 +764,6 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
     ...(target === 'ecs' ? { ecs: readEcs(context) } : { aca: readAca(context) }),
     ledgerTtlSeconds: readLedgerTtl(context),
   };
-  if (context.problems.length > 0) throw new StackConfigError(context.problems);
+  if (context.problems.length > 0) throw new StackConfigError(context.problems, heading);
   return config;
 }
