@@ -5,7 +5,13 @@
  */
 
 import { SETTING_KEYS } from './dispatcher-settings.js';
-import { CONTEXT_DEFAULTS, parseStackConfig, type StackConfig, StackConfigError } from './stack-config.js';
+import {
+  CONTEXT_DEFAULTS,
+  parseStackConfig,
+  type StackConfig,
+  StackConfigError,
+  type StackTarget,
+} from './stack-config.js';
 
 const HEADING = 'Invalid AgentDispatcher props';
 // A CloudFormation stack name's rule: the app names everything after its stack, the construct alike.
@@ -53,7 +59,8 @@ export function parseDispatcherProps(props: object, name: string): StackConfig {
     if (!(error instanceof StackConfigError)) throw error;
     problems.push(...error.problems);
   }
-  if (config) problems.push(...resourceProblems(raw, config));
+  // Checked even when a setting is wrong, so one run names every problem.
+  problems.push(...resourceProblems(raw, config?.target ?? (raw.target === 'aca' ? 'aca' : 'ecs')));
   if (problems.length > 0 || !config) throw new StackConfigError(problems, HEADING);
   return config;
 }
@@ -63,13 +70,11 @@ function given(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }
 
-function resourceProblems(raw: RawProps, config: StackConfig): string[] {
+function resourceProblems(raw: RawProps, target: StackTarget): string[] {
   const problems: string[] = [];
-  for (const [key, target] of Object.entries(RESOURCE_KEYS)) {
-    if (target === 'ecs' && config.target !== 'ecs' && given(raw[key])) {
-      problems.push(
-        `${key} applies to target=ecs only (the agents run in Azure with target=${config.target})`,
-      );
+  for (const [key, needs] of Object.entries(RESOURCE_KEYS)) {
+    if (needs === 'ecs' && target !== 'ecs' && given(raw[key])) {
+      problems.push(`${key} applies to target=ecs only (the agents run in Azure with target=${target})`);
     }
   }
   if (given(raw.vpc)) {
