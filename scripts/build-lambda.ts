@@ -1,26 +1,7 @@
 // Bundles the Lambda with the CDK function's esbuild settings into dist/<target>/handler.mjs, so the
 // benchmark measures what is deployed. Usage: tsx scripts/build-lambda.ts [ecs|aca]
-import { build } from 'esbuild';
-import { externalModulesFor, LAMBDA_BUNDLE } from '../lib/lambda-bundling.js';
+import { buildLambdaBundle } from './lambda-bundle.js';
 
 const target = process.argv[2] === 'aca' ? 'aca' : 'ecs';
-const result = await build({
-  entryPoints: { handler: 'lambda/handler.ts' },
-  outdir: `dist/${target}`,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  target: LAMBDA_BUNDLE.target,
-  format: LAMBDA_BUNDLE.format,
-  mainFields: [...LAMBDA_BUNDLE.mainFields],
-  minify: LAMBDA_BUNDLE.minify,
-  sourcemap: LAMBDA_BUNDLE.sourceMap,
-  sourcesContent: LAMBDA_BUNDLE.sourcesContent,
-  banner: { js: LAMBDA_BUNDLE.banner },
-  external: externalModulesFor(target),
-  metafile: true,
-  logLevel: 'warning',
-});
-
-const output = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('handler.mjs'));
-console.log(`built ${output?.[0]} (${((output?.[1].bytes ?? 0) / 1024).toFixed(1)} KiB)`);
+const { file, bytes } = await buildLambdaBundle(target, `dist/${target}`);
+console.log(`built ${file} (${(bytes / 1024).toFixed(1)} KiB)`);

@@ -205,8 +205,12 @@ export type StackSource = (typeof STACK_SOURCES)[number];
 
 /** One or more context values are wrong; the message lists every key at fault. */
 export class StackConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid CDK context:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  constructor(
+    readonly problems: readonly string[],
+    /** First line of the message: what was invalid (the CDK context, or a construct's props). */
+    heading = 'Invalid CDK context',
+  ) {
+    super(`${heading}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'StackConfigError';
   }
 }
@@ -729,7 +733,7 @@ function readLedgerTtl(context: ContextReader): number {
  * Parses and validates the context once. Throws a StackConfigError that names every wrong key and
  * what it expected.
  */
-export function parseStackConfig(lookup: ContextLookup): StackConfig {
+export function parseStackConfig(lookup: ContextLookup, heading?: string): StackConfig {
   const context = new ContextReader(lookup);
   const stackName = context.string(
     'stackName',
@@ -794,6 +798,6 @@ export function parseStackConfig(lookup: ContextLookup): StackConfig {
     notRunningAlarmMinutes: context.integer('notRunningAlarmMinutes', 2, 1440),
     ...(source === 'env0' ? { env0: readEnv0(context, SECRET_ARN, COMPLETE_ARN_HINT) } : {}),
   };
-  if (context.problems.length > 0) throw new StackConfigError(context.problems);
+  if (context.problems.length > 0) throw new StackConfigError(context.problems, heading);
   return config;
 }

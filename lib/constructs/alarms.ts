@@ -38,6 +38,16 @@ export interface DispatcherAlarmsProps {
    */
   readonly topicArn?: string;
   /**
+   * Existing SNS topic object the alarms notify; wins over `topicArn` and `email`.
+   * @default - from `topicArn` or `email`
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * Name of the log group that keeps the matched task events; EventBridge needs it under `/aws/events/`.
+   * @default - `/aws/events/${stackName}/agent-task-failures`
+   */
+  readonly agentTaskEventsLogGroupName?: string;
+  /**
    * Email address subscribed to a new alarm topic (confirm the subscription mail).
    * @default - none
    */
@@ -135,7 +145,8 @@ export class DispatcherAlarms extends Construct {
       });
       const eventLog = new logs.LogGroup(this, 'AgentTaskEvents', {
         // EventBridge only delivers to log groups under /aws/events/.
-        logGroupName: `/aws/events/${Stack.of(this).stackName}/agent-task-failures`,
+        logGroupName:
+          props.agentTaskEventsLogGroupName ?? `/aws/events/${Stack.of(this).stackName}/agent-task-failures`,
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
         removalPolicy: RemovalPolicy.DESTROY,
       });
@@ -179,7 +190,9 @@ export class DispatcherAlarms extends Construct {
       alarms.push(this.agentTaskFailures);
     }
 
-    if (props.topicArn) {
+    if (props.topic) {
+      this.topic = props.topic;
+    } else if (props.topicArn) {
       this.topic = sns.Topic.fromTopicArn(this, 'Topic', props.topicArn);
     } else if (props.email) {
       const topic = new sns.Topic(this, 'Topic', {

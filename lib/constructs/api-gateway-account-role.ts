@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { readablePath } from './readable-path.js';
 
 /** Directory holding only `handler.mjs` (and its type declarations, left out of the asset). */
 const HANDLER_DIR = fileURLToPath(new URL('./api-gateway-account-role/', import.meta.url));
@@ -121,6 +122,12 @@ export class ApiGatewayAccountRole extends Construct {
       frameworkOnEventRole: frameworkRole,
       logGroup: this.logGroup,
     });
+    // The framework describes its function with its path; keep it as it reads in logical IDs.
+    const framework = provider.node.findChild('framework-onEvent').node.defaultChild as lambda.CfnFunction;
+    framework.description = `AWS CDK resource provider framework - onEvent (${readablePath(provider)})`.slice(
+      0,
+      256,
+    );
     Validations.of(frameworkRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.handler.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
       reason:

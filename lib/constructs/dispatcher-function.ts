@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,9 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
-
-/** Repository root: `lib/constructs/` is two levels down. */
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { dispatcherCode } from './dispatcher-code.js';
 
 /** Props of {@link DispatcherFunction}. */
 export interface DispatcherFunctionProps {
@@ -50,15 +48,17 @@ export interface DispatcherFunctionProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Handler source file.
-   * @default - `lambda/handler.ts` in the repository
+   * Handler source file, bundled by esbuild at synth time.
+   * @default - `lambda/handler.ts` inside the repository, the prebuilt bundle in the npm package
+   * (see `dispatcherCode`)
    */
   readonly entry?: string;
 }
 
 /** The Lambda function that answers Scalr's webhook and starts one agent per task. */
 export class DispatcherFunction extends Construct {
-  readonly function: NodejsFunction;
+  /** A `NodejsFunction` when bundled from source, a plain `Function` from the prebuilt bundle. */
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -98,12 +98,8 @@ export class DispatcherFunction extends Construct {
       }),
     );
 
-    this.function = new NodejsFunction(this, 'Function', {
+    const common = {
       description: 'Scalr serverless agent pool: starts one single-run agent per webhook',
-      entry: props.entry ?? `${PROJECT_ROOT}lambda/handler.ts`,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -120,6 +116,24 @@ export class DispatcherFunction extends Construct {
         ...(props.agentTokenSecretArn ? { AGENT_TOKEN_SECRET_ARN: props.agentTokenSecretArn } : {}),
         LAUNCH_DEADLINE_MS: String(launchDeadlineMs),
       },
+    };
+    const bundleTarget = props.bundleTarget ?? 'ecs';
+    const code = props.entry === undefined ? dispatcherCode(bundleTarget) : undefined;
+    if (code?.kind === 'prebuilt') {
+      this.function = new lambda.Function(this, 'Function', {
+        ...common,
+        code: lambda.Code.fromAsset(code.directory),
+        handler: 'handler.handler',
+      });
+      return;
+    }
+    const projectRoot = code?.projectRoot;
+    this.function = new NodejsFunction(this, 'Function', {
+      ...common,
+      entry: props.entry ?? code?.entry,
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: projectRoot && join(projectRoot, 'package-lock.json'),
       bundling: {
         // Local esbuild only: synth must work without Docker. Same settings as `npm run build`.
         forceDockerBundling: false,
@@ -130,7 +144,7 @@ export class DispatcherFunction extends Construct {
         sourceMap: LAMBDA_BUNDLE.sourceMap,
         sourcesContent: LAMBDA_BUNDLE.sourcesContent,
         banner: LAMBDA_BUNDLE.banner,
-        externalModules: externalModulesFor(props.bundleTarget ?? 'ecs'),
+        externalModules: externalModulesFor(bundleTarget),
       },
     });
   }

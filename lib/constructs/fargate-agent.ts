@@ -80,6 +80,12 @@ export interface FargateAgentProps {
    */
   readonly imageSource?: ImageSource;
   /**
+   * Repository prefix of the ECR pull-through cache rule (`imageSource` `ecr-pull-through`), 2-30
+   * characters, unique in the account and Region.
+   * @default - the stack name, lower-case, cut to 20 characters, then `-dockerhub`
+   */
+  readonly pullThroughPrefix?: string;
+  /**
    * CloudWatch Container Insights on the cluster (billed per metric).
    * @default false
    */
@@ -115,6 +121,7 @@ export class FargateAgent extends Construct {
   private readonly network: Network;
   private readonly sizeByAction: string;
   private readonly capacityByAction: string;
+  private readonly pullThroughPrefix?: string;
 
   constructor(scope: Construct, id: string, props: FargateAgentProps) {
     super(scope, id);
@@ -122,6 +129,7 @@ export class FargateAgent extends Construct {
     this.network = props.network;
     this.family = props.family ?? `${stack.stackName}-agent`;
     this.capacity = props.capacity ?? 'FARGATE';
+    this.pullThroughPrefix = props.pullThroughPrefix;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.network.vpc,
@@ -254,7 +262,8 @@ export class FargateAgent extends Construct {
   private pullThroughImage(image: string, tag: string, credentialArn: string): ecs.ContainerImage {
     const stack = Stack.of(this);
     // ECR allows 2-30 characters: the stack name, shortened, then `-dockerhub`.
-    const prefix = `${stack.stackName.toLowerCase().slice(0, 20).replace(/-+$/, '')}-dockerhub`;
+    const prefix =
+      this.pullThroughPrefix ?? `${stack.stackName.toLowerCase().slice(0, 20).replace(/-+$/, '')}-dockerhub`;
     const rule = new ecrRepository.CfnPullThroughCacheRule(this, 'DockerHubCache', {
       ecrRepositoryPrefix: prefix,
       upstreamRegistry: 'docker-hub',

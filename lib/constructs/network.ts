@@ -1,7 +1,8 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import type { NetworkConfig } from '../config/stack-config.js';
+import { readablePath } from './readable-path.js';
 
 /** Props of {@link Network}. */
 export interface NetworkProps {
@@ -11,6 +12,31 @@ export interface NetworkProps {
    * @default - a new VPC with CIDR 10.80.0.0/22
    */
   readonly network?: NetworkConfig;
+  /**
+   * An existing VPC object (a construct library consumer's), used instead of `network`.
+   * @default - from `network`
+   */
+  readonly existing?: ExistingNetwork;
+}
+
+/** A VPC of the consumer's app, with the subnets and security groups the agent tasks get. */
+export interface ExistingNetwork {
+  readonly vpc: ec2.IVpc;
+  /**
+   * Subnets of the agent tasks.
+   * @default - the VPC's default selection (private subnets with egress if it has any, else public ones)
+   */
+  readonly subnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the agent tasks.
+   * @default - a new group allowing all outbound traffic and no inbound
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
+  /**
+   * Whether the tasks get a public IP (needed in public subnets to reach Scalr and the registry).
+   * @default - true when the selected subnets include a public one
+   */
+  readonly assignPublicIp?: boolean;
 }
 
 /** Where the agent tasks run: the VPC, the subnets handed to RunTask and the tasks' security groups. */
@@ -27,7 +53,12 @@ export class Network extends Construct {
     super(scope, id);
     const network = props.network ?? { kind: 'new', cidr: '10.80.0.0/22' };
 
-    if (network.kind === 'new') {
+    if (props.existing) {
+      const selection = props.existing.vpc.selectSubnets(props.existing.subnets);
+      this.vpc = props.existing.vpc;
+      this.subnetIds = selection.subnetIds;
+      this.assignPublicIp = props.existing.assignPublicIp ?? selection.hasPublic;
+    } else if (network.kind === 'new') {
       const vpc = new ec2.Vpc(this, 'Vpc', {
         ipAddresses: ec2.IpAddresses.cidr(network.cidr),
         maxAzs: 2,
@@ -37,6 +68,8 @@ export class Network extends Construct {
         // Restricting the default security group needs a custom-resource Lambda; nothing here uses it.
         restrictDefaultSecurityGroup: false,
       });
+      // Name tags from the path as it reads in logical IDs (see readablePath); later tags win.
+      for (const tagged of [vpc, ...vpc.publicSubnets]) Tags.of(tagged).add('Name', readablePath(tagged));
       Validations.of(vpc).acknowledge({
         id: 'AwsSolutions-VPC7',
         reason:
@@ -55,7 +88,9 @@ export class Network extends Construct {
       this.assignPublicIp = network.subnetType === 'public';
     }
 
-    if (network.kind === 'existing' && network.securityGroupIds.length > 0) {
+    if (props.existing?.securityGroups?.length) {
+      this.securityGroups = [...props.existing.securityGroups];
+    } else if (!props.existing && network.kind === 'existing' && network.securityGroupIds.length > 0) {
       this.securityGroups = network.securityGroupIds.map((sgId, index) =>
         ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${index}`, sgId, { mutable: false }),
       );

@@ -18,6 +18,11 @@ export interface DispatcherSecretsProps {
    */
   readonly agentTokenSecretArn?: string;
   /**
+   * An existing secret object holding the Scalr agent pool token (plain string); wins over `agentTokenSecretArn`.
+   * @default - from `agentTokenSecretArn`
+   */
+  readonly agentTokenSecret?: secretsmanager.ISecret;
+  /**
    * ARN of an existing secret holding `{"tenantId","clientId","clientSecret"}` (`AZURE_AUTH=client-secret`).
    * @default - none
    */
@@ -46,6 +51,9 @@ export class DispatcherSecrets extends Construct {
 
     if (props.agentToken === false) {
       this.agentTokenCreated = false;
+    } else if (props.agentTokenSecret) {
+      this.agentTokenSecret = props.agentTokenSecret;
+      this.agentTokenCreated = false;
     } else if (props.agentTokenSecretArn) {
       this.agentTokenSecret = importSecret(this, 'AgentTokenSecret', props.agentTokenSecretArn);
       this.agentTokenCreated = false;
@@ -68,7 +76,9 @@ export class DispatcherSecrets extends Construct {
       );
     }
 
-    for (const secret of [this.webhookSecret, this.agentTokenSecret]) {
+    // Not a given secret object: its findings are its owner's.
+    const ownToken = props.agentTokenSecret ? undefined : this.agentTokenSecret;
+    for (const secret of [this.webhookSecret, ownToken]) {
       if (!secret) continue;
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',

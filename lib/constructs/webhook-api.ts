@@ -48,6 +48,12 @@ export interface WebhookApiProps {
    * @default true
    */
   readonly manageAccountRole?: boolean;
+  /**
+   * Name of the REST API; API Gateway metrics (and the 5xx alarm) are keyed by it, so it must be unique
+   * in the account and Region.
+   * @default - the stack name
+   */
+  readonly apiName?: string;
 }
 
 /** JSON Schema of Scalr's webhook body: all fields are strings; none is required (manual triggers). */
@@ -96,7 +102,7 @@ export class WebhookApi extends Construct {
     this.api = new apigateway.RestApi(this, 'Api', {
       // Named after the stack: API Gateway metrics are keyed by ApiName, so two pools named "Api"
       // would share one 5xx alarm.
-      restApiName: Stack.of(this).stackName,
+      restApiName: props.apiName ?? Stack.of(this).stackName,
       description: 'Scalr serverless agent pool webhook',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       // Not CDK's AWS::ApiGateway::Account: it overwrites the account-wide role and can remove it on delete.

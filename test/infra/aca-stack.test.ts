@@ -63,7 +63,7 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
       Description: Match.stringLikeRegexp('^Scalr webhook secret'),
       GenerateSecretString: Match.anyValue(),
     });
-    expect(stack.secrets.agentTokenSecret).toBeUndefined();
+    expect(stack.pool.secrets.agentTokenSecret).toBeUndefined();
   });
 
   it('keeps the launch ledger in an on-demand table keyed by pk, expiring through expiresAt', () => {
@@ -83,7 +83,7 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
 
   it('keeps the logical ID of the former de-duplication table, so an upgrade does not replace it', () => {
     expect(ledgerTableIds(template)).toEqual([ACA_TABLE_ID]);
-    expect(stack.ledger).toBeDefined();
+    expect(stack.pool.ledger).toBeDefined();
   });
 
   it('gives the function the aca settings of the configuration contract, without an agent token', () => {
@@ -251,7 +251,7 @@ describe('DispatcherStack with target=aca and a client secret', () => {
 
 /** The bundled handler of the stack's function, read from the staged asset. */
 function findBundle(stack: DispatcherStack): string {
-  const staging = stack.dispatcher.function.node
+  const staging = stack.pool.dispatcher.function.node
     .findAll()
     .map((construct) => (construct as { absoluteStagedPath?: string }).absoluteStagedPath)
     .find((path): path is string => typeof path === 'string');

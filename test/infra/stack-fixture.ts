@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
-import { parseStackConfig } from '../../lib/config/stack-config.js';
+import { dispatcherStackFromContext } from '../../lib/app-from-context.js';
 import { DispatcherStack } from '../../lib/dispatcher-stack.js';
 
 /** Context of an existing VPC with private subnets, an existing token secret and alarm email. */
@@ -21,14 +21,14 @@ export const IMPORTED_VPC_CONTEXT = {
   agentMemoryMiB: '8192',
 } as const;
 
-/** Builds the stack from context values the way `bin/app.ts` does (with real bundling). */
+/** Builds the stack from context values with the code `bin/app.ts` runs (with real bundling). */
 export function buildStack(context: Record<string, unknown> = {}): {
   stack: DispatcherStack;
   template: Template;
 } {
-  const app = new App();
-  const config = parseStackConfig((key) => context[key]);
-  const stack = new DispatcherStack(app, config.stackName, { stackName: config.stackName, config });
+  const app = new App({ context });
+  const stack = dispatcherStackFromContext(app);
+  if (!(stack instanceof DispatcherStack)) throw new Error('expected the webhook pool, not source=env0');
   return { stack, template: Template.fromStack(stack) };
 }
 
