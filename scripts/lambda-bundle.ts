@@ -8,9 +8,10 @@ import { type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lib/lam
 export async function buildLambdaBundle(
   target: BundleTarget,
   outdir: string,
+  entry = 'lambda/handler.ts',
 ): Promise<{ file: string; bytes: number }> {
   const result = await build({
-    entryPoints: { handler: 'lambda/handler.ts' },
+    entryPoints: { handler: entry },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -6,7 +6,10 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { statusOf, type TaskTrail, TRAIL_STEPS, type TrailStep, type TrailUpdate } from './task-trail.js';
+import { AWAITING_INDEX } from './trail-index.js';
 import type { TrailStore } from './trail-store.js';
+
+export { AWAITING_INDEX };
 
 export interface DynamoDbTrailStoreOptions {
   readonly tableName: string;
@@ -14,9 +17,6 @@ export interface DynamoDbTrailStoreOptions {
   readonly ttlSeconds: number;
   readonly now?: () => number;
 }
-
-/** Sparse index of the trails accepted and not yet RUNNING or STOPPED (partition `awaiting`, sort `acceptedMs`). */
-export const AWAITING_INDEX = 'awaiting';
 
 const STRING_FACTS = [
   'dedupKey',

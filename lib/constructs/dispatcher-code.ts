@@ -22,11 +22,26 @@ export type DispatcherCode =
  * uses the bundle built with it.
  */
 export function dispatcherCode(target: BundleTarget, root: string = PACKAGE_ROOT): DispatcherCode {
-  const entry = join(root, 'lambda', 'handler.ts');
+  return functionCode({ what: 'the dispatcher function', source: 'handler.ts', bundle: target }, root);
+}
+
+/** One of the package's functions: its entry under `lambda/` and its bundle directory under `dist/`. */
+export interface FunctionSource {
+  /** Named in the error when neither exists. */
+  readonly what: string;
+  /** Entry file under `lambda/`, e.g. `trail-handler.ts`. */
+  readonly source: string;
+  /** Bundle directory `npm run build` writes, e.g. `trail`. */
+  readonly bundle: string;
+}
+
+/** The same rule for any function of the package: sources next to the library win, else the bundle. */
+export function functionCode(fn: FunctionSource, root: string = PACKAGE_ROOT): DispatcherCode {
+  const entry = join(root, 'lambda', fn.source);
   if (existsSync(entry)) return { kind: 'source', projectRoot: root, entry };
-  const directory = join(root, target);
+  const directory = join(root, fn.bundle);
   if (existsSync(join(directory, 'handler.mjs'))) return { kind: 'prebuilt', directory };
   throw new Error(
-    `No code for the dispatcher function: neither its sources (${entry}) nor its prebuilt bundle (${join(directory, 'handler.mjs')}); run npm run build`,
+    `No code for ${fn.what}: neither its sources (${entry}) nor its prebuilt bundle (${join(directory, 'handler.mjs')}); run npm run build`,
   );
 }

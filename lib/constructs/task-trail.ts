@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -10,10 +10,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as destinations from 'aws-cdk-lib/aws-logs-destinations';
 import { Construct } from 'constructs';
-import { AWAITING_INDEX } from '../../lambda/trail/dynamodb-trail-store.js';
+import { AWAITING_INDEX } from '../../lambda/trail/trail-index.js';
 import { externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
-
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { functionCode } from './dispatcher-code.js';
 
 /** The ECS agent tasks whose state changes feed the trail. */
 export interface TrailAgentTasks {
@@ -69,7 +68,7 @@ export const SWEEP_RATE = Duration.minutes(5);
  */
 export class TaskTrail extends Construct {
   readonly table: dynamodb.Table;
-  readonly consumer: NodejsFunction;
+  readonly consumer: lambda.Function;
   readonly consumerRole: iam.Role;
   readonly ttlSeconds: number;
   /** Present with `agentTasks`. */
@@ -127,12 +126,8 @@ export class TaskTrail extends Construct {
     );
 
     const agent = props.agentTasks;
-    this.consumer = new NodejsFunction(this, 'Consumer', {
+    const common = {
       description: 'Scalr agent dispatcher: keeps the task trail from log lines, ECS events and a sweep',
-      entry: `${PROJECT_ROOT}lambda/trail-handler.ts`,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -153,18 +148,34 @@ export class TaskTrail extends Construct {
             }
           : {}),
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLE.target,
-        mainFields: [...LAMBDA_BUNDLE.mainFields],
-        minify: LAMBDA_BUNDLE.minify,
-        sourceMap: LAMBDA_BUNDLE.sourceMap,
-        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
-        banner: LAMBDA_BUNDLE.banner,
-        externalModules: externalModulesFor('ecs'),
-      },
-    });
+    };
+    // Same rule as the dispatcher: sources in this repository, the prebuilt bundle in the npm package.
+    const code = functionCode({ what: 'the trail consumer', source: 'trail-handler.ts', bundle: 'trail' });
+    this.consumer =
+      code.kind === 'prebuilt'
+        ? new lambda.Function(this, 'Consumer', {
+            ...common,
+            code: lambda.Code.fromAsset(code.directory),
+            handler: 'handler.handler',
+          })
+        : new NodejsFunction(this, 'Consumer', {
+            ...common,
+            entry: code.entry,
+            handler: 'handler',
+            projectRoot: code.projectRoot,
+            depsLockFilePath: join(code.projectRoot, 'package-lock.json'),
+            bundling: {
+              forceDockerBundling: false,
+              format: OutputFormat.ESM,
+              target: LAMBDA_BUNDLE.target,
+              mainFields: [...LAMBDA_BUNDLE.mainFields],
+              minify: LAMBDA_BUNDLE.minify,
+              sourceMap: LAMBDA_BUNDLE.sourceMap,
+              sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+              banner: LAMBDA_BUNDLE.banner,
+              externalModules: externalModulesFor('ecs'),
+            },
+          });
 
     new logs.SubscriptionFilter(this, 'AcceptedLines', {
       logGroup: props.dispatcherLogGroup,

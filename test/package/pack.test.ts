@@ -172,6 +172,16 @@ describe('the packed npm package in a consumer CDK app', () => {
     const assetDir = join(outdir, `asset.${fn.Code.S3Key.replace(/\.zip$/, '')}`);
     expect(readFileSync(join(assetDir, 'handler.mjs'))).toEqual(readFileSync(bundle));
     expect(ofType(template, 'AWS::EC2::VPC')).toHaveLength(1);
+    // The task trail's consumer comes from its own prebuilt bundle too.
+    const consumers = ofType(template, 'AWS::Lambda::Function').filter((f) =>
+      JSON.stringify(f.Properties.Environment ?? {}).includes('NOT_RUNNING_AFTER_MINUTES'),
+    );
+    expect(consumers).toHaveLength(1);
+    const consumerKey = (consumers[0]?.Properties as { Code: { S3Key: string } }).Code.S3Key;
+    const consumerAsset = join(outdir, `asset.${consumerKey.replace(/\.zip$/, '')}`, 'handler.mjs');
+    expect(readFileSync(consumerAsset)).toEqual(
+      readFileSync(bundle.replace(/ecs(.)handler\.mjs$/, 'trail$1handler.mjs')),
+    );
   });
 
   it("runs the agents in the consumer's VPC and alarms to the consumer's topic", () => {
