@@ -16,7 +16,11 @@ async function once() {
   const answer = await handler(
     {
       httpMethod: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}`, 'idempotency-key': taskId },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${secret}`,
+        'idempotency-key': taskId,
+      },
       body: JSON.stringify({ task_id: taskId, action: 'plan', run_id: 'run-1', workspace_id: 'ws-1' }),
       isBase64Encoded: false,
       requestContext: { requestId: taskId },

@@ -24,7 +24,11 @@ export function seedUnavailable(): string | undefined {
   return undefined;
 }
 
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; out: string }> {
+function timed(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; out: string }> {
   return new Promise((done, fail) => {
     const started = performance.now();
     const child = spawn(command, args, { env });
@@ -76,7 +80,12 @@ export async function compareWithSeed(
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   try {
-    const cols = { nodeBare: [] as number[], ours: [] as number[], pyBare: [] as number[], seed: [] as number[] };
+    const cols = {
+      nodeBare: [] as number[],
+      ours: [] as number[],
+      pyBare: [] as number[],
+      seed: [] as number[],
+    };
     const ratios: number[] = [];
     // One unmeasured round warms the page cache for both runtimes.
     for (let i = 0; i <= runs; i++) {
@@ -98,7 +107,9 @@ export async function compareWithSeed(
       aboveBareMs: median(loaded) - median(bare),
     });
     const warmOf = async (command: string, args: string[]) =>
-      summarize(JSON.parse((await timed(command, args, env)).out.trim().split('\n').pop() ?? '[]') as number[]);
+      summarize(
+        JSON.parse((await timed(command, args, env)).out.trim().split('\n').pop() ?? '[]') as number[],
+      );
     const warmArgs = [String(samples), String(gapMs)];
     return {
       runs,

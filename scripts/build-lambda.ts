@@ -17,6 +17,7 @@ const result = await build({
   sourcemap: LAMBDA_BUNDLE.sourceMap,
   sourcesContent: LAMBDA_BUNDLE.sourcesContent,
   banner: { js: LAMBDA_BUNDLE.banner },
+  alias: { ...LAMBDA_BUNDLE.alias },
   external: externalModulesFor(target),
   metafile: true,
   logLevel: 'warning',

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+import { aliasArgs, type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
 
 /** Repository root: `lib/constructs/` is two levels down. */
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -131,6 +131,7 @@ export class DispatcherFunction extends Construct {
         sourcesContent: LAMBDA_BUNDLE.sourcesContent,
         banner: LAMBDA_BUNDLE.banner,
         externalModules: externalModulesFor(props.bundleTarget ?? 'ecs'),
+        esbuildArgs: aliasArgs(),
       },
     });
   }
