@@ -58,6 +58,8 @@ export interface SeedComparison {
     readonly samples: number;
     readonly gapMs: number;
     readonly ours: ReturnType<typeof summarize>;
+    /** Bare RunTask over node:http from the same process, alternating with ours: the round trip's floor. */
+    readonly floor: ReturnType<typeof summarize>;
     readonly seed: ReturnType<typeof summarize> | undefined;
   };
   readonly skipped: string | undefined;
@@ -106,11 +108,13 @@ export async function compareWithSeed(
       wallMs: median(loaded),
       aboveBareMs: median(loaded) - median(bare),
     });
-    const warmOf = async (command: string, args: string[]) =>
-      summarize(
-        JSON.parse((await timed(command, args, env)).out.trim().split('\n').pop() ?? '[]') as number[],
-      );
+    const lastLine = async (command: string, args: string[]) =>
+      JSON.parse((await timed(command, args, env)).out.trim().split('\n').pop() ?? 'null') as unknown;
     const warmArgs = [String(samples), String(gapMs)];
+    const ours = (await lastLine(process.execPath, [BUNDLE_DRIVER, bundle, 'warm', ...warmArgs])) as {
+      handler: number[];
+      floor: number[];
+    };
     return {
       runs,
       ours: figure(cols.nodeBare, cols.ours),
@@ -119,8 +123,11 @@ export async function compareWithSeed(
       warm: {
         samples,
         gapMs,
-        ours: await warmOf(process.execPath, [BUNDLE_DRIVER, bundle, 'warm', ...warmArgs]),
-        seed: skipped ? undefined : await warmOf('python3', [SEED_DRIVER, 'warm', ...warmArgs]),
+        ours: summarize(ours.handler),
+        floor: summarize(ours.floor),
+        seed: skipped
+          ? undefined
+          : summarize((await lastLine('python3', [SEED_DRIVER, 'warm', ...warmArgs])) as number[]),
       },
       skipped,
     };
@@ -147,6 +154,10 @@ export function formatSeedComparison(c: SeedComparison): string[] {
   const warm = (name: string, s: ReturnType<typeof summarize>) =>
     `${name.padEnd(34)} p50 ${ms(s.p50)}  p99 ${ms(s.p99)}  max ${ms(s.max)}`;
   lines.push(warm(`warm, ours (${c.warm.samples} webhooks ${c.warm.gapMs} ms apart)`, c.warm.ours));
+  lines.push(warm('floor: bare RunTask over node:http', c.warm.floor));
+  lines.push(
+    `warm ratio ours/floor              p50 ${x(c.warm.ours.p50 / c.warm.floor.p50)}  p99 ${x(c.warm.ours.p99 / c.warm.floor.p99)}  (same process, calls alternating)`,
+  );
   if (c.warm.seed) {
     lines.push(warm('warm, Python seed (same spacing)', c.warm.seed));
     lines.push(

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HttpClient } from '../test/load/http-client.js';
 import { AwsStandIn } from '../test/support/aws-stand-in.js';
