@@ -1,12 +1,13 @@
 // Bundles the Lambda with the CDK function's esbuild settings into dist/<target>/handler.mjs, so the
-// benchmark measures what is deployed. Usage: tsx scripts/build-lambda.ts [ecs|aca]
+// benchmark measures what is deployed. Usage: tsx scripts/build-lambda.ts [ecs|aca] [outdir]
+// (outdir defaults to dist/<target>; tests give their own so parallel builds never share a file).
 import { build } from 'esbuild';
 import { externalModulesFor, LAMBDA_BUNDLE } from '../lib/lambda-bundling.js';
 
 const target = process.argv[2] === 'aca' ? 'aca' : 'ecs';
 const result = await build({
   entryPoints: { handler: 'lambda/handler.ts' },
-  outdir: `dist/${target}`,
+  outdir: process.argv[3] ?? `dist/${target}`,
   outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',

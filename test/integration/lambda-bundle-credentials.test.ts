@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DRIVER = `${ROOT}bench/drive-bundle.mjs`;
 
-/** The bundle as deployed: built with the CDK function's settings, copied where no node_modules is. */
+/** The bundle as deployed: built with the CDK function's settings where no node_modules is. */
 describe('ECS bundle with the environment-only credential provider', () => {
   const standIn = new AwsStandIn();
   let dir: string;
@@ -19,13 +19,13 @@ describe('ECS bundle with the environment-only credential provider', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    await run(`${ROOT}node_modules/.bin/tsx`, ['scripts/build-lambda.ts', 'ecs'], {
+    // Its own output directory: other test files build dist/ecs at the same time.
+    dir = mkdtempSync(join(tmpdir(), 'bundle-credentials-'));
+    await run(`${ROOT}node_modules/.bin/tsx`, ['scripts/build-lambda.ts', 'ecs', dir], {
       cwd: ROOT,
       timeout: 60_000,
     });
-    dir = mkdtempSync(join(tmpdir(), 'bundle-credentials-'));
-    bundle = join(dir, 'index.mjs');
-    copyFileSync(`${ROOT}dist/ecs/handler.mjs`, bundle);
+    bundle = join(dir, 'handler.mjs');
     env = {
       PATH: process.env.PATH ?? '',
       ...AwsStandIn.clientEnv(await standIn.start()),
