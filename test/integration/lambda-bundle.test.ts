@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DRIVER = `${ROOT}bench/drive-bundle.mjs`;
 
 /** The bundle as deployed: built with the CDK function's settings where no node_modules is. */
-describe('ECS bundle with the environment-only credential provider', () => {
+describe('ECS bundle as deployed (environment-only credentials, clients with only the commands used)', () => {
   const standIn = new AwsStandIn();
   let dir: string;
   let bundle: string;
@@ -20,7 +20,7 @@ describe('ECS bundle with the environment-only credential provider', () => {
 
   beforeAll(async () => {
     // Its own output directory: other test files build dist/ecs at the same time.
-    dir = mkdtempSync(join(tmpdir(), 'bundle-credentials-'));
+    dir = mkdtempSync(join(tmpdir(), 'bundle-'));
     await run(`${ROOT}node_modules/.bin/tsx`, ['scripts/build-lambda.ts', 'ecs', dir], {
       cwd: ROOT,
       timeout: 60_000,
@@ -48,11 +48,15 @@ describe('ECS bundle with the environment-only credential provider', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('does not carry the SDK provider chain (shared config files, SSO, credential_process)', () => {
+  it('does not carry the SDK provider chain nor the commands it never sends', () => {
     const source = readFileSync(bundle, 'utf8');
 
     expect(source).not.toContain('sso_start_url');
     expect(source).not.toContain('credential_process');
+    // Nor the clients' other commands: only what the dispatcher sends.
+    expect(source).not.toContain('DeleteCluster');
+    expect(source).not.toContain('RotateSecret');
+    expect(source).not.toContain('BatchWriteItem');
   });
 
   it('launches a task signed with the credentials Lambda puts in the environment', async () => {
@@ -77,5 +81,37 @@ describe('ECS bundle with the environment-only credential provider', () => {
     expect(output).toContain('CredentialsProviderError');
     expect(output).not.toContain('bundle-session-token');
     expect(standIn.tasks.length).toBe(launchedBefore);
+  });
+
+  it('parses ECS errors and sends DescribeTasks: a reused key with another task is refused (422)', async () => {
+    // Two containers (processes): the second gets the first's Idempotency-Key with another task_id.
+    // RunTask answers ConflictException naming the first task; the leg reads its tags with
+    // DescribeTasks and refuses the key.
+    const script = `
+      const { handler } = await import(${JSON.stringify(bundle)});
+      const taskId = process.env.TASK_ID;
+      const answer = await handler({
+        httpMethod: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer bundle-webhook-secret', 'idempotency-key': 'atask-shared-key' },
+        body: JSON.stringify({ task_id: taskId, action: 'plan' }),
+        isBase64Encoded: false,
+        requestContext: { requestId: taskId },
+      }, { getRemainingTimeInMillis: () => 25000, awsRequestId: taskId });
+      console.log(answer.statusCode);
+      process.exit(0);`;
+    const container = async (taskId: string) => {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...env, TASK_ID: taskId },
+        cwd: dir,
+        timeout: 20_000,
+      });
+      return Number(stdout.trim().split('\n').pop());
+    };
+
+    const first = await container('atask-shared-key');
+    const second = await container('atask-other-task');
+
+    expect([first, second]).toEqual([202, 422]);
+    expect(standIn.calls.DescribeTasks).toBe(1);
   });
 });
