@@ -148,10 +148,9 @@ describe('EcsLeg', () => {
     expect((failure as Error).message).toMatch(/last: ThrottlingException/);
   });
 
-  it("answers a launch held back by the pacer with the pacer's own Retry-After estimate", async () => {
-    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
-    const estimates: number[] = [];
-    const paced = new SingleLegLauncher(
+  /** A plain ECS launcher whose pacer refuses every attempt with `refusal()`. */
+  const refusedByPacer = (refusal: () => LaunchRateLimitedError) =>
+    new SingleLegLauncher(
       new EcsLeg(client(), config, {
         ...shared,
         target: 'ecs',
@@ -159,12 +158,20 @@ describe('EcsLeg', () => {
         provider: 'FARGATE',
         failFastOnCapacity: false,
         beforeAttempt: async () => {
-          throw new LaunchRateLimitedError(12_000, () => {
-            estimates.push(11_200);
-            return 11_200;
-          });
+          throw refusal();
         },
       }),
+    );
+
+  it("answers a launch held back by the pacer with the pacer's own Retry-After estimate", async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
+    const estimates: number[] = [];
+    const paced = refusedByPacer(
+      () =>
+        new LaunchRateLimitedError(12_000, () => {
+          estimates.push(11_200);
+          return 11_200;
+        }),
     );
 
     const failure = await paced.launch(request({ deadline: Date.now() + 100 })).catch((e: unknown) => e);
@@ -177,18 +184,7 @@ describe('EcsLeg', () => {
   });
 
   it('never answers Retry-After 0 when the pacer expects a free slot at once', async () => {
-    const paced = new SingleLegLauncher(
-      new EcsLeg(client(), config, {
-        ...shared,
-        target: 'ecs',
-        name: 'ecs/FARGATE',
-        provider: 'FARGATE',
-        failFastOnCapacity: false,
-        beforeAttempt: async () => {
-          throw new LaunchRateLimitedError(800, () => 0);
-        },
-      }),
-    );
+    const paced = refusedByPacer(() => new LaunchRateLimitedError(800, () => 0));
 
     const failure = await paced.launch(request({ deadline: Date.now() + 100 })).catch((e: unknown) => e);
 
