@@ -12,6 +12,9 @@ export interface BurstFigures {
   readonly tasks: number;
   readonly paced: LoadReport;
   readonly unpaced: LoadReport;
+  /** A burst ten times Fargate's, paced, Scalr waiting each `Retry-After` in real time. */
+  readonly overload: LoadReport;
+  readonly overloadTasks: number;
   readonly badDay: LoadReport;
   readonly failover: LoadReport;
 }
@@ -25,6 +28,16 @@ export interface BurstFigures {
 export async function measureBurst(tasks = 300): Promise<BurstFigures> {
   const paced = await runLoadScenario({ tasks, seed: 11, faults: NO_FAULTS, pacing: true, containers: 1 });
   const unpaced = await runLoadScenario({ tasks, seed: 11, faults: NO_FAULTS, pacing: false, containers: 1 });
+  // A queue far longer than one delivery can wait: what the pacer's Retry-After estimate is for.
+  const overloadTasks = Math.max(1_000, tasks);
+  const overload = await runLoadScenario({
+    tasks: overloadTasks,
+    seed: 11,
+    faults: NO_FAULTS,
+    pacing: true,
+    containers: 1,
+    msPerRetryAfterSecond: 1_000,
+  });
   const badDay = await runLoadScenario({
     tasks,
     seed: 12,
@@ -41,7 +54,7 @@ export async function measureBurst(tasks = 300): Promise<BurstFigures> {
     pacing: true,
     containers: 2,
   });
-  return { tasks, paced, unpaced, badDay, failover };
+  return { tasks, paced, unpaced, overload, overloadTasks, badDay, failover };
 }
 
 export function formatBurst(figures: BurstFigures): string[] {
@@ -50,6 +63,10 @@ export function formatBurst(figures: BurstFigures): string[] {
     `# Burst of ${tasks} tasks against Fargate's launch bucket (burst ${FARGATE_BUCKET.burst}, ${FARGATE_BUCKET.refillPerSecond}/s)`,
     ...formatLoadReport('paced (LAUNCH_RATE_PER_SECOND=20, LAUNCH_BURST=100)', figures.paced),
     ...formatLoadReport('unpaced (LAUNCH_RATE_PER_SECOND=0)', figures.unpaced),
+    ...formatLoadReport(
+      `paced, ${figures.overloadTasks} tasks at once, Scalr waits each Retry-After in real time (the others: a tenth)`,
+      figures.overload,
+    ),
     ...formatLoadReport('paced, 2 containers, seeded faults (bad day)', figures.badDay),
     ...formatLoadReport(
       `paced, 2 containers, primary out of capacity after ${Math.floor(tasks / 3)} calls, failover to a second Region`,

@@ -105,7 +105,7 @@ export function formatWarm(result: Awaited<ReturnType<typeof measureWarm>>): str
   return [
     `warm latency through the handler   p50 ${ms(result.handler.p50)}  p99 ${ms(result.handler.p99)}`,
     `bare RunTask to the same stand-in  p50 ${ms(result.bareRunTask.p50)}  p99 ${ms(result.bareRunTask.p99)}`,
-    `dispatcher overhead                p50 ${ms(result.overheadP50)}  p99 ${ms(result.overheadP99)}  (goal p99 <= 2 ms)`,
+    `dispatcher overhead                p50 ${ms(result.overheadP50)}  p99 ${ms(result.overheadP99)}  (goal p99 <= 2 ms); ratio handler/bare p50 ×${(result.handler.p50 / result.bareRunTask.p50).toFixed(2)}  p99 ×${(result.handler.p99 / result.bareRunTask.p99).toFixed(2)}`,
     `throughput                         ${result.webhooksPerSecond.toFixed(0)} webhooks/s at concurrency ${result.concurrency} (one process, stand-in in-process)`,
   ];
 }

@@ -14,10 +14,25 @@ export const LAMBDA_BUNDLE = {
   // cold start, ~30 ms), so a shipped map would only be dead weight; logs carry error names, not stacks.
   sourceMap: false,
   sourcesContent: false,
+  // Paths are relative to the project root, where both builds run esbuild.
+  alias: {
+    // Lambda always passes the role's credentials in environment variables: the SDK's whole provider
+    // chain (INI, SSO, IMDS, STS clients) is replaced by an environment-only one. Paired: x0.94 wall.
+    '@aws-sdk/credential-provider-node': './lambda/aws/env-credentials.ts',
+    // Each client with only the commands the dispatcher sends (see the files). 427 -> 303 KiB; paired: x0.86 wall.
+    '@aws-sdk/client-ecs': './lambda/aws/bundle/client-ecs.mjs',
+    '@aws-sdk/client-secrets-manager': './lambda/aws/bundle/client-secrets-manager.mjs',
+    '@aws-sdk/client-dynamodb': './lambda/aws/bundle/client-dynamodb.mjs',
+  },
   // CommonJS dependencies inside an ESM bundle still call require().
   banner:
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
 } as const;
+
+/** The aliases as the esbuild CLI flags NodejsFunction passes (`esbuildArgs`). */
+export function aliasArgs(): { '--alias': string[] } {
+  return { '--alias': Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => `${from}=${to}`) };
+}
 
 /** Launch targets that have a deployable bundle. */
 export type BundleTarget = 'ecs' | 'aca';

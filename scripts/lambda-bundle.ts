@@ -3,13 +3,15 @@ import { type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lib/lam
 
 /**
  * Bundles the Lambda with the CDK function's esbuild settings into `<outdir>/handler.mjs`; returns its
- * path and size.
+ * path and size. The dispatcher's entry gets the trimmed-client aliases (`LAMBDA_BUNDLE.alias`) as its
+ * CDK function does; other entries are bundled as their functions are, without them.
  */
 export async function buildLambdaBundle(
   target: BundleTarget,
   outdir: string,
   entry = 'lambda/handler.ts',
 ): Promise<{ file: string; bytes: number }> {
+  const alias = entry === 'lambda/handler.ts' ? { ...LAMBDA_BUNDLE.alias } : {};
   const result = await build({
     entryPoints: { handler: entry },
     outdir,
@@ -23,6 +25,7 @@ export async function buildLambdaBundle(
     sourcemap: LAMBDA_BUNDLE.sourceMap,
     sourcesContent: LAMBDA_BUNDLE.sourcesContent,
     banner: { js: LAMBDA_BUNDLE.banner },
+    alias,
     external: externalModulesFor(target),
     metafile: true,
     logLevel: 'warning',

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+import { aliasArgs, type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
 import { dispatcherCode } from './dispatcher-code.js';
 
 /** Props of {@link DispatcherFunction}. */
@@ -145,6 +145,7 @@ export class DispatcherFunction extends Construct {
         sourcesContent: LAMBDA_BUNDLE.sourcesContent,
         banner: LAMBDA_BUNDLE.banner,
         externalModules: externalModulesFor(bundleTarget),
+        esbuildArgs: aliasArgs(),
       },
     });
   }

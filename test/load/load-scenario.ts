@@ -55,6 +55,8 @@ export interface LoadScenarioOptions {
    * the primary run out of capacity after this many RunTask calls.
    */
   readonly failoverAfterCalls?: number;
+  /** Milliseconds the simulated Scalr waits per second of `Retry-After` (default 100: ten times faster than real). */
+  readonly msPerRetryAfterSecond?: number;
   /** Other traffic sent to the same server while the simulated Scalr runs (e.g. bad requests). */
   readonly alongside?: (url: string) => Promise<void>;
 }
@@ -143,7 +145,7 @@ export async function runLoadScenario(options: LoadScenarioOptions): Promise<Loa
       seed: options.seed + 1,
       duplicateShare: options.duplicateShare ?? 0.1,
       concurrentShare: options.concurrentShare ?? 0.1,
-      msPerRetryAfterSecond: 100,
+      msPerRetryAfterSecond: options.msPerRetryAfterSecond ?? 100,
       baseBackoffMs: 100,
       maxDeliveries: 40,
     });

@@ -123,6 +123,8 @@ function invalid(message: string): Answer {
 export class AwsStandIn {
   readonly tasks: LaunchedTask[] = [];
   readonly secrets = new Map<string, string>();
+  /** Access key ids the calls were signed with (SigV4 `Credential=`). */
+  readonly accessKeyIds = new Set<string>();
   readonly calls: Record<Operation, number> = {
     RunTask: 0,
     ListTasks: 0,
@@ -222,6 +224,8 @@ export class AwsStandIn {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
     const target = String(req.headers['x-amz-target'] ?? '');
+    const signedWith = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (signedWith !== undefined) this.accessKeyIds.add(signedWith);
     const operation = target.split('.').pop() as Operation;
     if (!(operation in this.calls)) return this.send(res, 400, { __type: 'UnknownOperationException' });
     const n = ++this.calls[operation];

@@ -11,6 +11,7 @@ import { loadEcsConfig } from '../../lambda/launchers/ecs/ecs-config.js';
 import { EcsLeg } from '../../lambda/launchers/ecs/ecs-leg.js';
 import type { LaunchRequest } from '../../lambda/launchers/launcher.js';
 import { LedgeredLauncher } from '../../lambda/launchers/ledgered-launcher.js';
+import { LaunchRateLimitedError } from '../../lambda/launchers/pacing/launch-pacer.js';
 import { SingleLegLauncher } from '../../lambda/launchers/single-leg-launcher.js';
 import { MemoryLedger } from '../../lambda/ledger/memory-ledger.js';
 import { Logger } from '../../lambda/log/logger.js';
@@ -145,6 +146,49 @@ describe('EcsLeg', () => {
     expect(failure).toBeInstanceOf(TemporarilyUnavailableError);
     expect((failure as TemporarilyUnavailableError).retryAfterSeconds).toBe(9);
     expect((failure as Error).message).toMatch(/last: ThrottlingException/);
+  });
+
+  /** A plain ECS launcher whose pacer refuses every attempt with `refusal()`. */
+  const refusedByPacer = (refusal: () => LaunchRateLimitedError) =>
+    new SingleLegLauncher(
+      new EcsLeg(client(), config, {
+        ...shared,
+        target: 'ecs',
+        name: 'ecs/FARGATE',
+        provider: 'FARGATE',
+        failFastOnCapacity: false,
+        beforeAttempt: async () => {
+          throw refusal();
+        },
+      }),
+    );
+
+  it("answers a launch held back by the pacer with the pacer's own Retry-After estimate", async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
+    const estimates: number[] = [];
+    const paced = refusedByPacer(
+      () =>
+        new LaunchRateLimitedError(12_000, () => {
+          estimates.push(11_200);
+          return 11_200;
+        }),
+    );
+
+    const failure = await paced.launch(request({ deadline: Date.now() + 100 })).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(TemporarilyUnavailableError);
+    // 11.2 s rounds up to 12, not the configured 9; the slot is booked once, for this answer.
+    expect((failure as TemporarilyUnavailableError).retryAfterSeconds).toBe(12);
+    expect(estimates).toHaveLength(1);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+
+  it('never answers Retry-After 0 when the pacer expects a free slot at once', async () => {
+    const paced = refusedByPacer(() => new LaunchRateLimitedError(800, () => 0));
+
+    const failure = await paced.launch(request({ deadline: Date.now() + 100 })).catch((e: unknown) => e);
+
+    expect((failure as TemporarilyUnavailableError).retryAfterSeconds).toBe(1);
   });
 
   it('turns access denied into a configuration error without retrying', async () => {

@@ -56,4 +56,62 @@ describe('LaunchPacer', () => {
 
     expect((await next) - start).toBe(100);
   });
+
+  describe("Retry-After of a refusal (the pacer's estimate of a free slot)", () => {
+    /** Fills a 10/s bucket (burst 1, 500 ms window): 1 granted, 5 queued, the queue ends 500 ms out. */
+    const fullPacer = async () => {
+      const p = pacer(10, 1, 500);
+      await p.take();
+      const queued = [1, 2, 3, 4, 5].map(() => p.take());
+      return { p, queued };
+    };
+    const refusal = (p: LaunchPacer) =>
+      p.take().catch((error: unknown) => error) as Promise<LaunchRateLimitedError>;
+
+    it('tells a refused caller to come back half a window before the first slot nobody holds', async () => {
+      const { p } = await fullPacer();
+
+      const refused = await refusal(p);
+
+      // The first unreserved slot is 600 ms out; back 250 ms before it, in time to queue for it.
+      expect(refused.retryAfterMs()).toBe(350);
+    });
+
+    it('spreads refused callers one refill interval apart instead of sending them all back at once', async () => {
+      const { p } = await fullPacer();
+      const refusals = [await refusal(p), await refusal(p), await refusal(p)];
+
+      const retryAfter = refusals.map((r) => r.retryAfterMs());
+
+      expect(retryAfter).toEqual([350, 450, 550]);
+    });
+
+    it('asks for no wait when a slot is free at once (a caller whose signal had already fired)', async () => {
+      const p = pacer(10, 5, 500);
+      const controller = new AbortController();
+      controller.abort();
+
+      const refused = (await p
+        .take(controller.signal)
+        .catch((error: unknown) => error)) as LaunchRateLimitedError;
+
+      expect(refused).toBeInstanceOf(LaunchRateLimitedError);
+      expect(refused.retryAfterMs()).toBe(0);
+    });
+
+    it('counts a caller whose deadline came before its slot as refused, with an estimate', async () => {
+      const { p } = await fullPacer();
+      const controller = new AbortController();
+      const gaveUp = p
+        .take(controller.signal)
+        .catch((error: unknown) => error) as Promise<LaunchRateLimitedError>;
+      await vi.advanceTimersByTimeAsync(50);
+
+      controller.abort();
+      const refused = await gaveUp;
+
+      expect(refused).toBeInstanceOf(LaunchRateLimitedError);
+      expect(refused.retryAfterMs()).toBeGreaterThan(0);
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { awsClientOptions } from '../../aws/client-options.js';
+import { withoutSdkLogging } from '../../aws/without-sdk-logging.js';
 import type { LaunchLeg } from '../launch-outcome.js';
 import type { LaunchRequest } from '../launcher.js';
 import type { LauncherContext } from '../launcher-context.js';
@@ -21,13 +22,15 @@ export function createEcsLegs({ env, config }: LauncherContext, target: string):
   // 503 then reaches Scalr early instead of after a wait that was bound to fail.
   const { attemptTimeoutMs, minAttemptMs } = DEFAULT_RETRY_POLICY;
   const pacer = launchPacerFrom(env, Math.min(attemptTimeoutMs, config.launchDeadlineMs) - minAttemptMs);
-  const client = new ECSClient({
-    maxAttempts: 1,
-    // A backstop as long as one attempt: the retry loop's own per-attempt signal decides first.
-    ...awsClientOptions({ requestTimeoutMs: attemptTimeoutMs }),
-    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-    ...(env.AWS_ENDPOINT_URL_ECS ? { endpoint: env.AWS_ENDPOINT_URL_ECS } : {}),
-  });
+  const client = withoutSdkLogging(
+    new ECSClient({
+      maxAttempts: 1,
+      // A backstop as long as one attempt: the retry loop's own per-attempt signal decides first.
+      ...awsClientOptions({ requestTimeoutMs: attemptTimeoutMs }),
+      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+      ...(env.AWS_ENDPOINT_URL_ECS ? { endpoint: env.AWS_ENDPOINT_URL_ECS } : {}),
+    }),
+  );
   const shared = {
     retryAfterSeconds: config.retryAfterSeconds,
     beforeAttempt: pacer ? (signal: AbortSignal) => pacer.take(signal) : undefined,

@@ -14,6 +14,7 @@ import {
   refused,
 } from '../launch-outcome.js';
 import { type LaunchRequest, type LaunchResult, taskFingerprint } from '../launcher.js';
+import { LaunchRateLimitedError } from '../pacing/launch-pacer.js';
 import { DEFAULT_RETRY_POLICY, RetriesExhaustedError, type RetryPolicy, retryWithin } from '../retry.js';
 import { clientTokenFor } from './client-token.js';
 import type { EcsConfig } from './ecs-config.js';
@@ -180,9 +181,14 @@ export class EcsLeg implements LaunchLeg {
         ? last.reason
         : ((last as { name?: string } | undefined)?.name ?? 'timeout');
     const attempts = error instanceof RetriesExhaustedError ? error.attempts : 1;
+    // Held back by our own pacer: the pacer knows when a slot will be free, a fixed value does not.
+    const retryAfterSeconds =
+      last instanceof LaunchRateLimitedError
+        ? Math.max(1, Math.ceil(last.retryAfterMs() / 1000))
+        : this.options.retryAfterSeconds;
     return new TemporarilyUnavailableError(
       `ECS did not accept the launch in time (${attempts} attempt(s); last: ${what}). Retry with the same Idempotency-Key.`,
-      this.options.retryAfterSeconds,
+      retryAfterSeconds,
       { cause: errorOf(error) },
     );
   }
