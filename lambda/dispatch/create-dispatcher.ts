@@ -111,6 +111,7 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
     metrics: dispatchMetricsFrom(env, overrides.metricSink),
     trail: overrides.trail,
     tasks,
+    trailFromLogs: env.TRAIL_TABLE_NAME !== undefined && env.TRAIL_TABLE_NAME !== '',
   });
   return Object.assign((request: WebhookRequest) => dispatcher.handle(request), { ready });
 }

@@ -47,6 +47,11 @@ export interface DispatcherDeps {
   readonly trail?: TrailStore;
   /** Answers `GET /tasks/{taskId}`; without it every task is unknown (404). */
   readonly tasks?: TrailLookup;
+  /**
+   * The `launch accepted` line feeds the deployed trail (a log subscription): then it is written
+   * whatever LOG_LEVEL says, so turning logging down does not turn the trail off.
+   */
+  readonly trailFromLogs?: boolean;
   readonly now?: () => number;
   readonly newId?: () => string;
 }
@@ -156,13 +161,15 @@ export class Dispatcher {
         },
       );
       const acceptedAt = this.now();
-      context.log.record('launch accepted', {
+      const accepted = {
         outcome: result.duplicate ? 'duplicate' : 'launched',
         platform: result.platform,
         launchId: result.launchId,
         durationMs: acceptedAt - started,
         ...result.details,
-      });
+      };
+      if (this.deps.trailFromLogs) context.log.record('launch accepted', accepted);
+      else context.log.info('launch accepted', accepted);
       this.deps.metrics?.accepted(result.duplicate, acceptedAt - started, result.platform);
       // In-process store only (local mode): never slows or fails the answer.
       this.deps.trail
