@@ -4,7 +4,7 @@
  * setting or do not apply to the target.
  */
 
-import { SETTING_KEYS } from './dispatcher-settings.js';
+import { PULL_MODE_KEYS, SETTING_KEYS } from './dispatcher-settings.js';
 import {
   CONTEXT_DEFAULTS,
   parseStackConfig,
@@ -46,7 +46,9 @@ export function parseDispatcherProps(props: object, name: string): StackConfig {
     problems.push(
       key === 'stackName'
         ? 'stackName is not a prop of AgentDispatcher: set name (the stack is yours)'
-        : `${key} is not a prop of AgentDispatcher: expected a key of the configuration table (docs/library.md)`,
+        : (PULL_MODE_KEYS as readonly string[]).includes(key)
+          ? `${key} is an env0 pull-mode setting (Env0PollerStack, docs/env0.md), not a prop of AgentDispatcher`
+          : `${key} is not a prop of AgentDispatcher: expected a key of the configuration table (docs/library.md)`,
     );
   }
   let config: StackConfig | undefined;
@@ -58,11 +60,6 @@ export function parseDispatcherProps(props: object, name: string): StackConfig {
   } catch (error) {
     if (!(error instanceof StackConfigError)) throw error;
     problems.push(...error.problems);
-  }
-  if (config?.source === 'env0') {
-    problems.push(
-      'source is "env0": AgentDispatcher is the Scalr webhook pool; env0 pull mode is Env0PollerStack (docs/env0.md)',
-    );
   }
   // Checked even when a setting is wrong, so one run names every problem.
   problems.push(...resourceProblems(raw, config?.target ?? (raw.target === 'aca' ? 'aca' : 'ecs')));

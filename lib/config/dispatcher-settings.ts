@@ -13,7 +13,6 @@ import {
   type EcsCapacity,
   FORMER_CONTEXT_KEYS,
   type ImageSource,
-  type StackSource,
   type StackTarget,
   type SubnetType,
 } from './stack-config.js';
@@ -31,7 +30,6 @@ type ListKey =
 /** Keys whose values are a fixed set. */
 interface EnumSettings {
   readonly target?: StackTarget;
-  readonly source?: StackSource;
   readonly capacity?: EcsCapacity;
   readonly agentCpuArchitecture?: CpuArchitecture;
   readonly subnetType?: SubnetType | '';
@@ -40,8 +38,32 @@ interface EnumSettings {
   readonly azureAuth?: AzureAuthMode;
 }
 
-/** Context keys that are not settings of one dispatcher: the stack's name is the construct's `name`. */
-type AppOnlyKey = 'stackName';
+/**
+ * Context keys of env0 pull mode (`-c source=env0`): settings of `Env0PollerStack` (docs/env0.md), not
+ * of the Scalr webhook pool, so they are not props of `AgentDispatcher`.
+ */
+export const PULL_MODE_KEYS = [
+  'source',
+  'env0QueueStateUrl',
+  'env0AgentImageTag',
+  'env0AgentTokenSecretArn',
+  'env0LogLevel',
+  'pollingInterval',
+  'minExecutions',
+  'maxExecutions',
+  'targetValue',
+  'activationTargetValue',
+  'replicaTimeout',
+  'agentStartupSeconds',
+  'replicaRetryLimit',
+  'parallelism',
+] as const satisfies readonly (keyof typeof CONTEXT_DEFAULTS)[];
+
+/**
+ * Context keys that are not settings of one dispatcher: the stack's name is the construct's `name`,
+ * and the env0 pull-mode keys belong to the poller.
+ */
+type AppOnlyKey = 'stackName' | (typeof PULL_MODE_KEYS)[number];
 
 type SettingKey = Exclude<keyof typeof CONTEXT_DEFAULTS, AppOnlyKey>;
 
@@ -60,7 +82,7 @@ export type DispatcherSettings = {
  */
 export const SETTING_KEYS: ReadonlySet<string> = new Set(
   [...Object.keys(CONTEXT_DEFAULTS), ...Object.keys(FORMER_CONTEXT_KEYS)].filter(
-    (key) => key !== 'stackName',
+    (key) => key !== 'stackName' && !(PULL_MODE_KEYS as readonly string[]).includes(key),
   ),
 );
 

@@ -109,6 +109,17 @@ describe('AgentDispatcher props validation', () => {
     );
   });
 
+  it('points env0 pull-mode keys to the poller stack instead of taking them silently', () => {
+    const problems = problemsOf({ source: 'env0', maxExecutions: 5 });
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'source is an env0 pull-mode setting (Env0PollerStack, docs/env0.md), not a prop of AgentDispatcher',
+        'maxExecutions is an env0 pull-mode setting (Env0PollerStack, docs/env0.md), not a prop of AgentDispatcher',
+      ]),
+    );
+  });
+
   it('refuses a VPC object together with VPC ids, and selections without a VPC', () => {
     const stack = new Stack(new App(), 'Net');
     const vpc = new ec2.Vpc(stack, 'Vpc');
