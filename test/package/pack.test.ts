@@ -177,7 +177,8 @@ describe('the packed npm package in a consumer CDK app', () => {
       JSON.stringify(f.Properties.Environment ?? {}).includes('NOT_RUNNING_AFTER_MINUTES'),
     );
     expect(consumers).toHaveLength(1);
-    const consumerKey = (consumers[0]?.Properties as { Code: { S3Key: string } }).Code.S3Key;
+    const consumerKey =
+      (consumers[0]?.Properties as { Code?: { S3Key: string } } | undefined)?.Code?.S3Key ?? '';
     const consumerAsset = join(outdir, `asset.${consumerKey.replace(/\.zip$/, '')}`, 'handler.mjs');
     expect(readFileSync(consumerAsset)).toEqual(
       readFileSync(bundle.replace(/ecs(.)handler\.mjs$/, 'trail$1handler.mjs')),
