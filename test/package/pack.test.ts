@@ -87,7 +87,8 @@ describe('the packed npm package in a consumer CDK app', () => {
       cwd: ROOT,
       timeout: 240_000,
     });
-    for (const file of ['package.json', 'README.md', 'docs/library.md']) {
+    const docs = readdirSync(join(ROOT, 'docs')).filter((file) => file.endsWith('.md'));
+    for (const file of ['package.json', 'README.md', ...docs.map((doc) => `docs/${doc}`)]) {
       copyFileSync(join(ROOT, file), join(stage, file));
     }
     const { stdout } = await run(
@@ -159,6 +160,8 @@ describe('the packed npm package in a consumer CDK app', () => {
       String,
     );
     expect(files).toContain(join('dist', 'lib', 'index.js'));
+    // docs/library.md links to the other pages: they ship with it.
+    expect(files).toEqual(expect.arrayContaining([join('docs', 'library.md'), join('docs', 'deploy.md')]));
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
   });
 
