@@ -5,6 +5,7 @@ import type { LauncherContext } from './launcher-context.js';
 export type { LauncherContext };
 
 import { ConfigError } from '../errors.js';
+import { hasLedgerTable } from '../ledger/ledger-config.js';
 import { targetEntries } from './failover/failover-targets.js';
 import type { LaunchLeg } from './launch-outcome.js';
 import type { Launcher } from './launcher.js';
@@ -36,9 +37,12 @@ const FACTORIES: Record<LaunchTarget, () => Promise<LegFactory>> = {
 };
 
 /**
- * The launcher for `LAUNCH_TARGET` and any `FAILOVER_TARGETS`. One idempotent leg (plain ECS, Docker,
- * dry run) launches on the platform's own idempotency; anything else (ACA, Spot then on-demand,
- * failover) goes through the launch ledger.
+ * The launcher for `LAUNCH_TARGET` and any `FAILOVER_TARGETS`. Wherever a ledger table is named
+ * (every deployed stack), every launch goes through the launch ledger: a key launched on a leg an
+ * earlier configuration had (Spot's on-demand leg, a failover target, ACA) is answered from its
+ * record, not launched again on a token the platform has never seen. Without a table, one
+ * idempotent leg (plain ECS, Docker, dry run) launches on the platform's own idempotency; anything
+ * else (ACA, Spot then on-demand, failover) needs the ledger (in memory in local mode).
  */
 export async function createLauncher(context: LauncherContext): Promise<Launcher> {
   const legs: LaunchLeg[] = [];
@@ -52,7 +56,9 @@ export async function createLauncher(context: LauncherContext): Promise<Launcher
     );
   }
   const [only] = legs;
-  if (legs.length === 1 && only?.idempotent) return new SingleLegLauncher(only);
+  if (legs.length === 1 && only?.idempotent && !hasLedgerTable(context.env)) {
+    return new SingleLegLauncher(only);
+  }
   const ledger =
     context.ledger ??
     (await import('../ledger/create-ledger.js')).createLedger(

@@ -66,7 +66,12 @@ export interface LaunchLedger {
   addAttempt(key: string, owner: string, attempt: LedgerAttempt, signal: AbortSignal): Promise<boolean>;
   /** Marks an attempt refused: it started nothing. */
   markRefused(key: string, owner: string, attemptId: string, signal: AbortSignal): Promise<boolean>;
-  /** Records the launch; the key is answered from it from now on. */
+  /**
+   * Records the launch; the key is answered from it from now on. True when the key is now launched
+   * by `owner` — this call, or an earlier call of the same owner whose answer was lost; false when
+   * another owner holds the key or recorded its launch (even the same launch: whether it was ours
+   * to record is decided by the owner, never by comparing launches).
+   */
   complete(key: string, owner: string, launch: RecordedLaunch, signal: AbortSignal): Promise<boolean>;
   /** Ends the lease but keeps the claim and its attempts: the next delivery resolves them. */
   suspend(key: string, owner: string, signal: AbortSignal): Promise<void>;

@@ -14,6 +14,17 @@ export type LedgerConfig =
 const TABLE_NAME = /^[\w.-]{3,255}$/;
 
 /**
+ * Whether the environment names a ledger table (`LEDGER_TABLE_NAME` or `DEDUP_TABLE_NAME`). Once a
+ * stack has a ledger, every launch consults it, even one the platform makes idempotent by itself:
+ * a key's record must decide across a redeploy that changes the launch path (the stack creates the
+ * table in every configuration, so every deployed version names it).
+ */
+export function hasLedgerTable(envVars: Env): boolean {
+  const env = new EnvReader(envVars);
+  return env.optional('LEDGER_TABLE_NAME') !== undefined || env.optional('DEDUP_TABLE_NAME') !== undefined;
+}
+
+/**
  * `LEDGER_TABLE_NAME` (or its former name `DEDUP_TABLE_NAME`) selects DynamoDB. Without it, a
  * process outside Lambda (local mode) keeps the ledger in memory — one process serves every request
  * there — while a Lambda refuses: its containers share no memory, so an in-memory ledger would not

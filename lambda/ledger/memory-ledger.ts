@@ -69,7 +69,8 @@ export class MemoryLedger implements LaunchLedger {
 
   async complete(key: string, owner: string, launch: RecordedLaunch): Promise<boolean> {
     const existing = this.get(key);
-    if (existing?.state === 'launched') return existing.launch?.launchId === launch.launchId;
+    // A retry after a lost answer finds its own completion: matched on the owner, as in DynamoDB.
+    if (existing?.state === 'launched') return existing.owner === owner;
     return this.update(key, owner, (record) => ({ ...record, state: 'launched', launch, leaseUntil: 0 }));
   }
 

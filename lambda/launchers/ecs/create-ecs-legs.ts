@@ -65,7 +65,10 @@ export function createEcsLegs({ env, config }: LauncherContext, target: string):
     new EcsLeg(client, ecsConfig, {
       ...shared,
       target,
-      name: `${target}/FARGATE`,
+      // Not `${target}/FARGATE`: that names the key's own token (plain ECS_CAPACITY=FARGATE). A ledger
+      // attempt is resolved by repeating it on the leg of that name, so one name must mean one token
+      // across redeploys, or a pending on-demand attempt would be "resolved" by a fresh launch.
+      name: `${target}/FARGATE_AFTER_SPOT`,
       provider: 'FARGATE',
       tokenLeg: 'FARGATE',
       failFastOnCapacity: false,

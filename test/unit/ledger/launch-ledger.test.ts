@@ -76,6 +76,21 @@ describe.each(kinds)('%s', (_name, make) => {
     expect(again).toMatchObject({ kind: 'launched', record: { launch, taskId: 't1' } });
   });
 
+  it('completes once per owner: a retry by the owner after a lost answer is true, another owner is false even with the same launch', async () => {
+    const k = key();
+    await claim(k, 'a', 1_000);
+    await ledger.addAttempt(k, 'a', { id: '1', leg: 'aca', state: 'pending', at: clock }, signal());
+    clock += 2_000;
+    await claim(k, 'b');
+    await ledger.complete(k, 'b', launch, signal());
+
+    const retryByOwner = await ledger.complete(k, 'b', launch, signal());
+    const lateFormerOwner = await ledger.complete(k, 'a', launch, signal());
+
+    expect(retryByOwner).toBe(true);
+    expect(lateFormerOwner).toBe(false);
+  });
+
   it('hands the attempts of an expired lease to the next holder, and locks the old owner out', async () => {
     const k = key();
     await claim(k, 'a', 1_000);
