@@ -70,9 +70,11 @@ export interface AgentDispatcherProps extends DispatcherSettings {
 }
 
 /**
- * Whether the dispatcher's launch path needs the launch ledger: every path the platform does not make
- * idempotent by itself (lambda/launchers/registry.ts). Plain single-target ECS relies on RunTask's
- * clientToken alone.
+ * Whether the launch path needs the launch ledger to launch exactly once within this configuration:
+ * every path the platform does not make idempotent by itself. Plain single-target ECS would do with
+ * RunTask's clientToken alone — but the stack creates the ledger in every configuration anyway, and
+ * the dispatcher consults it whenever it is named (lambda/launchers/registry.ts): a key's record must
+ * decide across a redeploy that changes the launch path (docs/reliability.md).
  */
 export function needsLaunchLedger(config: StackConfig): boolean {
   if (config.aca) return true;
@@ -106,8 +108,11 @@ export class AgentDispatcher extends Construct {
   readonly agent?: FargateAgent;
   /** Present for `target` `aca`. */
   readonly aca?: AcaTarget;
-  /** Present for `aca`, Spot then on-demand, per-action capacity and failover ({@link needsLaunchLedger}). */
-  readonly ledger?: LaunchLedger;
+  /**
+   * The launch ledger, in every configuration (retained when it leaves the template): whatever the
+   * launch path, a key's record answers it across redeploys.
+   */
+  readonly ledger: LaunchLedger;
 
   /** The webhook REST API (add a WAF web ACL to its stage, or alarms). */
   readonly api: apigateway.RestApi;
@@ -199,15 +204,15 @@ export class AgentDispatcher extends Construct {
       this.aca = new AcaTarget(this, 'Aca', { aca: config.aca });
       launchEnvironment = this.aca.dispatcherEnvironment();
     }
-    if (needsLaunchLedger(config)) {
-      this.ledger = new LaunchLedger(this, 'Ledger', {
-        ttlSeconds: config.ledgerTtlSeconds,
-        // The ACA target's table from before the ledger: same table, records kept. A fixed logical ID is
-        // unique in a stack only once, so a second pool in the stack gets one from its path.
-        logicalId: config.aca && appDefault ? ACA_LEDGER_LOGICAL_ID : undefined,
-      });
-      launchEnvironment = { ...launchEnvironment, ...this.ledger.dispatcherEnvironment() };
-    }
+    // In every configuration, with one logical ID per target whatever the capacity or failover: a
+    // redeploy from Spot then on-demand (or failover) to plain ECS keeps the table and keeps reading it.
+    this.ledger = new LaunchLedger(this, 'Ledger', {
+      ttlSeconds: config.ledgerTtlSeconds,
+      // The ACA target's table from before the ledger: same table, records kept. A fixed logical ID is
+      // unique in a stack only once, so a second pool in the stack gets one from its path.
+      logicalId: config.aca && appDefault ? ACA_LEDGER_LOGICAL_ID : undefined,
+    });
+    launchEnvironment = { ...launchEnvironment, ...this.ledger.dispatcherEnvironment() };
 
     const metricNamespace = `AgentDispatcher/${this.name}`;
     launchEnvironment = { ...launchEnvironment, METRICS_NAMESPACE: metricNamespace };
@@ -226,7 +231,7 @@ export class AgentDispatcher extends Construct {
     if (this.agent && config.ecs?.failover) {
       grantFailoverLaunch(this, this.dispatcher.role, this.agent.family, config.ecs.failover);
     }
-    this.ledger?.grantLedgerWrites(this.dispatcher.role);
+    this.ledger.grantLedgerWrites(this.dispatcher.role);
     this.aca?.grantLaunch(this.dispatcher.role);
     this.trail = this.addTaskTrail(config, metricNamespace, retention);
 

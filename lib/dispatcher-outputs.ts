@@ -99,13 +99,11 @@ export function addDispatcherOutputs(pool: AgentDispatcher): void {
       ]),
     });
   }
-  if (pool.ledger) {
-    new CfnOutput(pool, 'LedgerTableName', {
-      description:
-        'DynamoDB table of the launch ledger (one record per launch key, expiring after LEDGER_TTL_SECONDS)',
-      value: pool.ledger.table.tableName,
-    });
-  }
+  new CfnOutput(pool, 'LedgerTableName', {
+    description:
+      'DynamoDB table of the launch ledger (one record per launch key, expiring after LEDGER_TTL_SECONDS; kept when the stack is deleted)',
+    value: pool.ledger.table.tableName,
+  });
   new CfnOutput(pool, 'TaskTrailTableName', {
     description: 'DynamoDB table of the task trails (GET /tasks/{taskId}; docs/operations.md)',
     value: pool.trail.table.tableName,

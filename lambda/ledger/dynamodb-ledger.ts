@@ -32,6 +32,8 @@ const LAUNCHED = 'LAUNCHED';
 /** States of the ACA de-duplication records earlier versions wrote; read so an upgrade doubles nothing. */
 const LEGACY_CLAIMED = 'IN_PROGRESS';
 const LEGACY_LAUNCHED = 'COMPLETED';
+/** The leg those records' starts went to: the ACA target (`LAUNCH_TARGET=aca`). */
+const LEGACY_LEG = 'aca';
 
 /** DynamoDB errors the operator must fix. */
 const CONFIG_HINTS: Record<string, string> = {
@@ -72,12 +74,12 @@ export class DynamoDbLedger implements LaunchLedger {
           Key: this.keyOf(key),
           UpdateExpression:
             'SET #state = :claimed, #owner = :owner, leaseUntil = :lease, taskId = if_not_exists(taskId, :taskId), attempts = if_not_exists(attempts, :none), expiresAt = :expires',
+          // A record of the earlier ACA store is taken over by `claimLegacy`, which adds what it may have started.
           ConditionExpression:
-            'attribute_not_exists(pk) OR (#state IN (:claimed, :legacyClaimed) AND (leaseUntil < :now OR #owner = :owner))',
+            'attribute_not_exists(pk) OR (#state = :claimed AND (leaseUntil < :now OR #owner = :owner))',
           ExpressionAttributeNames: NAMES,
           ExpressionAttributeValues: {
             ':claimed': { S: CLAIMED },
-            ':legacyClaimed': { S: LEGACY_CLAIMED },
             ':owner': { S: claim.owner },
             ':lease': { N: String(claim.leaseUntil) },
             ':taskId': { S: claim.taskId },
@@ -97,6 +99,9 @@ export class DynamoDbLedger implements LaunchLedger {
       if (old === undefined) return this.claim(key, claim, signal);
       if (Number(old.expiresAt?.N ?? 0) < Math.floor(now / 1000)) {
         return this.claimExpired(key, claim, old, signal);
+      }
+      if (old.state?.S === LEGACY_CLAIMED && Number(old.leaseUntil?.N ?? 0) < now) {
+        return this.claimLegacy(key, claim, old, signal);
       }
       const record = this.recordOf(key, old);
       return { kind: record.state === 'launched' ? 'launched' : 'busy', record };
@@ -158,6 +163,57 @@ export class DynamoDbLedger implements LaunchLedger {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw this.translate(error);
+    }
+  }
+
+  /**
+   * An `IN_PROGRESS` record of the earlier ACA store whose lease ran out: its holder may have started
+   * an execution (the store kept no attempts), so the takeover records one pending attempt on the
+   * ACA leg, ended now — after the old lease, past which that holder sent nothing. The new holder
+   * then lists the job's executions after the settle time before it launches anything.
+   */
+  private async claimLegacy(
+    key: string,
+    claim: { owner: string; taskId: string; leaseUntil: number },
+    old: Record<string, AttributeValue>,
+    signal: AbortSignal,
+  ): Promise<ClaimOutcome> {
+    const now = this.now();
+    const attempt: LedgerAttempt = {
+      id: '1',
+      leg: LEGACY_LEG,
+      state: 'pending',
+      at: now,
+      until: Math.max(now, Number(old.leaseUntil?.N ?? 0)),
+    };
+    try {
+      const answer = await this.send<UpdateItemCommandOutput>(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: this.keyOf(key),
+          UpdateExpression:
+            'SET #state = :claimed, #owner = :owner, leaseUntil = :lease, taskId = if_not_exists(taskId, :taskId), attempts = :attempts, expiresAt = :expires',
+          // Unchanged since it was read: nobody else took it over in between.
+          ConditionExpression: '#state = :legacyClaimed AND leaseUntil = :oldLease',
+          ExpressionAttributeNames: NAMES,
+          ExpressionAttributeValues: {
+            ':claimed': { S: CLAIMED },
+            ':legacyClaimed': { S: LEGACY_CLAIMED },
+            ':owner': { S: claim.owner },
+            ':lease': { N: String(claim.leaseUntil) },
+            ':taskId': { S: claim.taskId },
+            ':attempts': { M: { [attempt.id]: attemptItem(attempt) } },
+            ':expires': { N: String(this.expiresAt(now)) },
+            ':oldLease': { N: old.leaseUntil?.N ?? '0' },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+        signal,
+      );
+      return { kind: 'claimed', record: this.recordOf(key, answer.Attributes ?? {}) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw this.translate(error);
+      return this.claim(key, claim, signal);
     }
   }
 

@@ -25,13 +25,23 @@ export interface LaunchLedgerProps {
    * @default - derived from the construct path
    */
   readonly logicalId?: string;
+  /**
+   * What CloudFormation does with the table when it leaves the template (a redeploy without it, a
+   * replacement, the stack's deletion).
+   * @default RemovalPolicy.RETAIN - a key's record must outlive a redeploy that changes the launch
+   * path (ECS remembers a client token 24 h, the record lives `ttlSeconds`): a template that dropped
+   * or replaced the table must not take the records with it. Delete it by hand once the stack is gone
+   * and `ttlSeconds` have passed.
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
  * The launch ledger: one DynamoDB record per launch key, written with conditional writes, so a
- * re-delivered or retried webhook does not start a second agent on launch paths the platform does not
- * make idempotent by itself (ACA, Spot then on-demand, failover). On demand: about three writes per
- * webhook (claim, attempt, completion).
+ * re-delivered or retried webhook does not start a second agent — on launch paths the platform does
+ * not make idempotent by itself (ACA, Spot then on-demand, failover), and across a redeploy that
+ * changes the launch path (every deployed dispatcher consults it, plain ECS too). On demand: about
+ * three writes per webhook (claim, attempt, completion).
  */
 export class LaunchLedger extends Construct {
   /** Partition key `pk` (String); records expire through the TTL attribute `expiresAt`. */
@@ -50,8 +60,7 @@ export class LaunchLedger extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Encryption left at DynamoDB's default (an AWS owned key), as the ACA table always had it: the
       // records hold launch keys and task ids, no secrets, and a KMS key would add cost per request.
-      // Records live for days at most; keeping the table after the stack is gone has no use.
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     if (props.logicalId) {
       (this.table.node.defaultChild as dynamodb.CfnTable).overrideLogicalId(props.logicalId);

@@ -76,8 +76,8 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       },
-      DeletionPolicy: 'Delete',
-      UpdateReplacePolicy: 'Delete',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
     });
   });
 

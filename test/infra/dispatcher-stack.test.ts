@@ -144,14 +144,21 @@ describe('DispatcherStack with the default new VPC', () => {
   });
 
   describe('least privilege', () => {
-    it('has no launch ledger with one on-demand target: RunTask clientToken keeps launches single', () => {
-      expect(ledgerTableIds(template)).toEqual([]);
+    it('keeps the launch ledger with one on-demand target too, with the four item calls on its ARN only', () => {
+      const [tableId] = ledgerTableIds(template);
       const beyondTrail = statements(template).filter((s) => !TRAIL_SIDS.has(s.Sid as string));
-      expect(JSON.stringify(beyondTrail)).not.toContain('dynamodb:');
-      expect(Object.keys(functionEnvironment(template)).filter((name) => /LEDGER|DEDUP/.test(name))).toEqual(
-        [],
-      );
-      expect(Object.keys(template.toJSON().Outputs)).not.toContain('LedgerTableName');
+
+      expect(ledgerTableIds(template)).toHaveLength(1);
+      expect(beyondTrail.filter((s) => JSON.stringify(s.Action).includes('dynamodb:'))).toEqual([
+        {
+          Sid: 'KeepLaunchLedger',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        },
+      ]);
+      expect(functionEnvironment(template).LEDGER_TABLE_NAME).toEqual({ Ref: tableId });
+      expect(template.toJSON().Outputs.LedgerTableName?.Value).toEqual({ Ref: tableId });
     });
 
     it('runs only the agent task definition family, only on the agent cluster', () => {

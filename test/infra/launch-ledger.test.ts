@@ -1,4 +1,4 @@
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
@@ -30,9 +30,15 @@ describe('LaunchLedger', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: Match.absent(),
       },
-      DeletionPolicy: 'Delete',
-      UpdateReplacePolicy: 'Delete',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
     });
+  });
+
+  it('is deleted with the stack only when asked to', () => {
+    const { template } = ledgerStack({ removalPolicy: RemovalPolicy.DESTROY });
+
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
   it('grants exactly the four item calls, on the table ARN only', () => {
@@ -75,7 +81,7 @@ describe('LaunchLedger', () => {
   });
 });
 
-describe('needsLaunchLedger', () => {
+describe('needsLaunchLedger (what the launch path needs; the stack creates the ledger in every configuration)', () => {
   const config = (context: Record<string, unknown>) => parseStackConfig((key) => context[key]);
 
   it('is false for plain single-target ECS, on-demand or Spot alone (RunTask clientToken suffices)', () => {

@@ -201,6 +201,62 @@ describe('DynamoDbLedger specifics', () => {
     expect(claim).toMatchObject({ kind: 'launched', record: { launch: { launchId: '/executions/e1' } } });
   });
 
+  it('takes over an IN_PROGRESS record of the earlier ACA store with a pending ACA attempt, so what it started is looked up first', async () => {
+    const oldLease = clock - 1_000;
+    await client.send(
+      new PutItemCommand({
+        TableName: 'ledger',
+        Item: {
+          pk: { S: 'job#legacy-2' },
+          state: { S: 'IN_PROGRESS' },
+          owner: { S: 'old' },
+          leaseUntil: { N: String(oldLease) },
+          expiresAt: { N: String(Math.ceil(clock / 1000) + 3_600) },
+        },
+      }),
+    );
+
+    const claim = await ledger().claim(
+      'legacy-2',
+      { owner: 'new', taskId: 't', leaseUntil: clock + 1_000 },
+      signal(),
+    );
+    const next = await ledger().claim(
+      'legacy-2',
+      { owner: 'newer', taskId: 't', leaseUntil: clock + 1_000 },
+      signal(),
+    );
+
+    expect(claim).toMatchObject({ kind: 'claimed', record: { owner: 'new', taskId: 't' } });
+    expect(claim.record.attempts).toEqual([
+      { id: '1', leg: 'aca', state: 'pending', at: clock, until: clock },
+    ]);
+    expect(next).toMatchObject({ kind: 'busy', record: { owner: 'new' } });
+  });
+
+  it('finds an IN_PROGRESS record of the earlier ACA store busy while its lease runs', async () => {
+    await client.send(
+      new PutItemCommand({
+        TableName: 'ledger',
+        Item: {
+          pk: { S: 'job#legacy-3' },
+          state: { S: 'IN_PROGRESS' },
+          owner: { S: 'old' },
+          leaseUntil: { N: String(clock + 30_000) },
+          expiresAt: { N: String(Math.ceil(clock / 1000) + 3_600) },
+        },
+      }),
+    );
+
+    const claim = await ledger().claim(
+      'legacy-3',
+      { owner: 'new', taskId: 't', leaseUntil: clock + 1_000 },
+      signal(),
+    );
+
+    expect(claim).toMatchObject({ kind: 'busy', record: { owner: 'old', leaseUntil: clock + 30_000 } });
+  });
+
   it('names the table and the variable when the table does not exist', async () => {
     const missing = new DynamoDbLedger(client, {
       tableName: 'nope',
