@@ -1,5 +1,7 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientTokenFor } from '../../lambda/launchers/ecs/client-token.js';
+import { AcaRig, DEDUP_TABLE, SUBSCRIPTION_ID } from '../support/aca-rig.js';
 import { AwsStandIn, faults } from '../support/aws-stand-in.js';
 import { startLedgerTable } from '../support/dynalite-table.js';
 import { Harness, json, scalrBody, toRequest } from '../support/harness.js';
@@ -138,5 +140,48 @@ describe('a redeploy that drops the failover target', () => {
     expect(h.standIn.tasks).toHaveLength(0);
     expect(secondary.tasks).toHaveLength(1);
     expect(json(again)).toMatchObject({ launchId: secondary.tasks[0]?.taskArn, duplicate: true });
+  });
+});
+
+describe('an upgrade from the ACA DedupStore', () => {
+  let rig: AcaRig | undefined;
+  afterEach(async () => rig?.stop());
+
+  it('looks up what an IN_PROGRESS record of the former store may have started before launching: one execution', async () => {
+    const settle = { ACA_LIST_SETTLE_SECONDS: '1' };
+    rig = await new AcaRig().start(settle);
+    const deliver = () => rig?.harness.deliver(body('atask-dedup-upgrade'));
+    // The execution the former version started, its completion never written: launch it, then put
+    // the record back as that version left it (IN_PROGRESS, no attempts, its lease over).
+    await deliver();
+    const now = Date.now();
+    const dynamo = new DynamoDBClient({
+      endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'local' },
+    });
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: DEDUP_TABLE,
+        Item: {
+          pk: { S: `${SUBSCRIPTION_ID}/rg-agents/scalr-agent#atask-dedup-upgrade` },
+          state: { S: 'IN_PROGRESS' },
+          owner: { S: 'former-version' },
+          leaseUntil: { N: String(now - 1_000) },
+          expiresAt: { N: String(Math.ceil(now / 1000) + 3_600) },
+        },
+      }),
+    );
+    dynamo.destroy();
+
+    // The upgraded version, in containers that never saw this key.
+    const early = await rig.another(settle)(toRequest(body('atask-dedup-upgrade')));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const settled = await rig.another(settle)(toRequest(body('atask-dedup-upgrade')));
+
+    expect(early.statusCode).toBe(503);
+    expect(settled.statusCode).toBe(202);
+    expect(rig.azure.executions).toHaveLength(1);
+    expect(json(settled)).toMatchObject({ duplicate: true, launchId: rig.azure.executions[0]?.id });
   });
 });
