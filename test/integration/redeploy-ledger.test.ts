@@ -185,3 +185,26 @@ describe('an upgrade from the ACA DedupStore', () => {
     expect(json(settled)).toMatchObject({ duplicate: true, launchId: rig.azure.executions[0]?.id });
   });
 });
+
+describe('a redeploy that drops an ACA failover target', () => {
+  let rig: AcaRig | undefined;
+  afterEach(async () => rig?.stop());
+
+  it('answers a key launched on ACA from its record, launching nothing on ECS', async () => {
+    const primaryEcs = { LAUNCH_TARGET: 'ecs', ...PLAIN_FARGATE };
+    rig = await new AcaRig().start({ ...primaryEcs, FAILOVER_TARGETS: 'aca' });
+    let ecsDenies = true;
+    rig.harness.standIn.faultFor = (operation) =>
+      operation === 'RunTask' && ecsDenies ? faults.accessDenied() : undefined;
+    const first = await rig.harness.deliver(body('atask-redeploy-aca'));
+    ecsDenies = false;
+
+    const again = await rig.another(primaryEcs)(toRequest(body('atask-redeploy-aca')));
+
+    expect(json(first)).toMatchObject({ target: 'aca', failedOver: true });
+    expect(again.statusCode).toBe(202);
+    expect(rig.harness.standIn.tasks).toHaveLength(0);
+    expect(rig.azure.executions).toHaveLength(1);
+    expect(json(again)).toMatchObject({ launchId: rig.azure.executions[0]?.id, duplicate: true });
+  });
+});
