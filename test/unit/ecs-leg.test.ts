@@ -84,7 +84,7 @@ function spotThenOnDemand(ledger = new MemoryLedger({ ttlMs: 60_000 })) {
 }
 
 function error(name: string) {
-  return Object.assign(new Error(`${name} happened`), { name, $metadata: {} });
+  return Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: 400 } });
 }
 
 describe('EcsLeg', () => {
