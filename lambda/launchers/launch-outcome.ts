@@ -83,24 +83,24 @@ export function errorOf(value: unknown): Error {
 
 /**
  * A launcher that says what its launch proved as a type. The poller and the dispatcher call
- * {@link launchOutcome}, which uses `start` when a launcher has it: an ambiguous launch then reaches
- * them as `ambiguous` even when its error is a configuration error.
+ * {@link launchOutcome}, which uses `tryLaunch` when a launcher has it: an ambiguous launch then
+ * reaches them as `ambiguous` even when its error is a configuration error.
  */
 export interface OutcomeLauncher extends Launcher {
-  /** One launch, as `launch` does it; never throws. */
-  start(request: LaunchRequest): Promise<LaunchOutcome>;
+  /** One launch, as `launch` does it, with what it proved; never throws. */
+  tryLaunch(request: LaunchRequest): Promise<LaunchOutcome>;
 }
 
 /**
- * What a launch proved. Launchers with `start` say it themselves; for the others (Docker, dry run)
+ * What a launch proved. Launchers with `tryLaunch` say it themselves; for the others (Docker, dry run)
  * a reused key is a policy refusal, a configuration error proves nothing started, and any other
  * failure may have started an agent.
  */
 export async function launchOutcome(launcher: Launcher, request: LaunchRequest): Promise<LaunchOutcome> {
   const typed = launcher as Partial<OutcomeLauncher>;
-  if (typeof typed.start === 'function') {
+  if (typeof typed.tryLaunch === 'function') {
     try {
-      return await typed.start(request);
+      return await typed.tryLaunch(request);
     } catch (error) {
       return ambiguous(errorOf(error));
     }

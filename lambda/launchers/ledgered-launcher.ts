@@ -70,14 +70,14 @@ export class LedgeredLauncher implements OutcomeLauncher {
   }
 
   async launch(request: LaunchRequest): Promise<LaunchResult> {
-    return resultOf(await this.start(request), this.options.retryAfterSeconds);
+    return resultOf(await this.tryLaunch(request), this.options.retryAfterSeconds);
   }
 
   /**
    * The launch as a typed outcome: `ambiguous` whenever the claim is kept because an agent may have
    * started (or another delivery holds the key), `refused` when nothing was left pending.
    */
-  async start(request: LaunchRequest): Promise<LaunchOutcome> {
+  async tryLaunch(request: LaunchRequest): Promise<LaunchOutcome> {
     try {
       return accepted(await this.claimAndLaunch(request));
     } catch (error) {

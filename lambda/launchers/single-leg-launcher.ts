@@ -4,7 +4,7 @@ import type { LaunchRequest, LaunchResult } from './launcher.js';
 /**
  * A launcher of one idempotent leg (plain ECS: one cluster, one capacity provider). The platform's
  * own idempotency (the RunTask `clientToken`) makes every re-delivery the same launch, so no ledger
- * is needed: `start` is the leg's attempt, and `launch` answers an accepted attempt, throws a
+ * is needed: `tryLaunch` is the leg's attempt, and `launch` answers an accepted attempt, throws a
  * refusal's error and an ambiguous attempt as a 503 (whatever its error's class).
  */
 export class SingleLegLauncher implements OutcomeLauncher {
@@ -19,11 +19,11 @@ export class SingleLegLauncher implements OutcomeLauncher {
     this.platform = leg.platform;
   }
 
-  start(request: LaunchRequest): Promise<LaunchOutcome> {
+  tryLaunch(request: LaunchRequest): Promise<LaunchOutcome> {
     return this.leg.attempt(request);
   }
 
   async launch(request: LaunchRequest): Promise<LaunchResult> {
-    return resultOf(await this.start(request), this.retryAfterSeconds);
+    return resultOf(await this.tryLaunch(request), this.retryAfterSeconds);
   }
 }

@@ -217,7 +217,7 @@ describe('EcsLeg', () => {
       .on(DescribeTasksCommand)
       .rejects(Object.assign(new Error('service unavailable'), { name: 'ServerException' }));
 
-    const outcome = await launcher().start(request());
+    const outcome = await launcher().tryLaunch(request());
 
     expect(outcome.kind).toBe('ambiguous');
     await expect(launcher().launch(request())).rejects.toBeInstanceOf(TemporarilyUnavailableError);
@@ -231,7 +231,7 @@ describe('EcsLeg', () => {
       ecs.on(RunTaskCommand).rejects(Object.assign(error('ConflictException'), { resourceIds: [TASK] }));
       ecs.on(DescribeTasksCommand).resolves(missing);
 
-      const outcome = await launcher().start(request({ dedupKey: 'shared-key', taskId: 'atask-2' }));
+      const outcome = await launcher().tryLaunch(request({ dedupKey: 'shared-key', taskId: 'atask-2' }));
 
       expect(outcome).toMatchObject({ kind: 'refused', by: 'policy' });
       expect(outcome.kind === 'refused' && outcome.error).toBeInstanceOf(IdempotencyKeyReusedError);
@@ -260,7 +260,7 @@ describe('EcsLeg', () => {
     });
 
     it('is ambiguous as a type, whatever its error says', async () => {
-      const outcome = await launcher().start(request());
+      const outcome = await launcher().tryLaunch(request());
 
       expect(outcome.kind).toBe('ambiguous');
     });
@@ -405,7 +405,7 @@ describe('EcsLeg', () => {
         tasks: [{ taskArn: TASK, tags: [{ key: 'scalr:task-id', value: 'atask-other' }] }],
       });
 
-      const outcome = await spotThenOnDemand().start(request());
+      const outcome = await spotThenOnDemand().tryLaunch(request());
 
       expect(outcome).toMatchObject({ kind: 'refused', by: 'policy' });
       expect(outcome.kind === 'refused' && outcome.error).toBeInstanceOf(IdempotencyKeyReusedError);

@@ -20,14 +20,14 @@ class ScriptedLauncher implements OutcomeLauncher {
   readonly keys: string[] = [];
   constructor(private readonly script: ((key: string) => LaunchOutcome)[]) {}
 
-  async start(request: LaunchRequest): Promise<LaunchOutcome> {
+  async tryLaunch(request: LaunchRequest): Promise<LaunchOutcome> {
     this.keys.push(request.dedupKey);
     const next = this.script.length > 1 ? this.script.shift() : this.script[0];
     return (next as (key: string) => LaunchOutcome)(request.dedupKey);
   }
 
   async launch(): Promise<LaunchResult> {
-    throw new Error('the poller decides on start(), never on launch()');
+    throw new Error('the poller decides on tryLaunch(), never on launch()');
   }
 }
 
