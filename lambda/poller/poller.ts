@@ -107,6 +107,9 @@ export class Poller {
     const resumed = planned.filter((slot) => launchedNow.has(slot.key)).length;
     if (resumed > 0 || planned.length > 0) await this.save(agents, signal);
     if (agents.some((agent) => agent.launchId === undefined)) {
+      // Nothing new is decided while a slot may hold an agent nobody tracks; the tracked agents are
+      // still read, so one past replicaTimeout is stopped and finished ones are forgotten.
+      await this.readTracked(agents, signal);
       return { outcome: 'skipped', reason: 'slot_unconfirmed', started: 0, resumed };
     }
 
@@ -225,6 +228,21 @@ export class Poller {
       },
     );
     return drop ? null : slot;
+  }
+
+  /** Reads the phases of the launched agents (stopping overdue ones) and forgets the finished ones. */
+  private async readTracked(agents: readonly TrackedAgent[], signal: AbortSignal): Promise<void> {
+    const launched = agents.filter((agent): agent is LaunchedAgent => agent.launchId !== undefined);
+    if (launched.length === 0) return;
+    try {
+      const phases = await this.options.statuses.phases(launched, signal);
+      const kept = agents.filter(
+        (agent) => agent.launchId === undefined || phases.get(agent.launchId) !== 'finished',
+      );
+      if (kept.length < agents.length) await this.save(kept, signal);
+    } catch (error) {
+      this.options.logger.warn('agent status unknown', { error: describe(error) });
+    }
   }
 
   private async save(agents: readonly TrackedAgent[], signal: AbortSignal): Promise<void> {

@@ -9,7 +9,7 @@ import {
 } from '../../../lambda/launchers/launch-outcome.js';
 import type { LaunchRequest, LaunchResult } from '../../../lambda/launchers/launcher.js';
 import { Logger } from '../../../lambda/log/logger.js';
-import { TimedStatusReader } from '../../../lambda/poller/agent-status.js';
+import { type LaunchedAgent, TimedStatusReader } from '../../../lambda/poller/agent-status.js';
 import { poolKeyPrefix } from '../../../lambda/poller/create-poller.js';
 import { MemoryPoolStore } from '../../../lambda/poller/memory-pool-store.js';
 import { Poller } from '../../../lambda/poller/poller.js';
@@ -115,6 +115,41 @@ describe('Poller slots, decided on the launch outcome', () => {
     expect(proven).toMatchObject({ resumed: 0 });
     expect(store.agents).toEqual([expect.objectContaining({ launchId: expect.any(String) })]);
     expect(new Set(launcher.keys).size).toBe(2);
+  });
+});
+
+describe('Poller with a slot unconfirmed', () => {
+  it('still reads its tracked agents (so one past replicaTimeout is stopped) but decides nothing new', async () => {
+    const launcher = new ScriptedLauncher([launched, lost, denied]);
+    const asked: string[][] = [];
+    const timed = new TimedStatusReader(3_600);
+    const statuses = {
+      phases: (agents: readonly LaunchedAgent[]) => {
+        asked.push(agents.map((agent) => agent.launchId));
+        return timed.phases(agents);
+      },
+    };
+    let pending = 1;
+    const p = new Poller({
+      scaling: { minExecutions: 0, maxExecutions: 2, targetValue: 1, activationTargetValue: 0 },
+      readPending: async () => pending,
+      launcher,
+      statuses,
+      store: new MemoryPoolStore(),
+      logger: new Logger(() => {}, 'error'),
+      pollBudgetMs: 5_000,
+      leaseMs: 10_000,
+      keyPrefix: 'env0-test',
+    });
+    await p.pollOnce();
+    pending = 2;
+    await p.pollOnce();
+    asked.length = 0;
+
+    const report = await p.pollOnce();
+
+    expect(report).toMatchObject({ outcome: 'skipped', reason: 'slot_unconfirmed', started: 0 });
+    expect(asked).toEqual([[`id-${launcher.keys[0]}`]]);
   });
 });
 
