@@ -40,6 +40,8 @@ describe('env0 poller: a launch whose answer was lost and whose retry was denied
     expect(second).toMatchObject({ resumed: 1, active: 1, started: 0 });
     expect(third).toMatchObject({ outcome: 'idle', active: 1, started: 0 });
     expect(rig.aws.tasks).toHaveLength(1);
+    // The key carries the pool's own prefix (scope and token secret), not a bare 'env0'.
+    expect(rig.aws.tasks[0]?.clientToken).toMatch(/^env0-[0-9a-f]{10}-[0-9a-z]+-[0-9a-f]{6}-0$/);
     expect(rig.store.agents).toEqual([
       expect.objectContaining({ launchId: rig.aws.tasks[0]?.taskArn, key: rig.aws.tasks[0]?.clientToken }),
     ]);
