@@ -12,6 +12,7 @@ import {
 import { errorAnswer, type HttpAnswer, jsonAnswer } from '../http/answers.js';
 import { requireJsonContentType } from '../http/content-type.js';
 import { bodyText, type WebhookRequest } from '../http/request.js';
+import { launchOutcome, resultOf } from '../launchers/launch-outcome.js';
 import {
   type Launcher,
   type LaunchRequest,
@@ -152,9 +153,12 @@ export class Dispatcher {
       await this.requireUsableAgentToken(signal);
       stage = 'launch';
       const launcher = await this.deps.launcher;
+      // Decided on the outcome's kind: an ambiguous launch is a 503 + Retry-After even when its error
+      // is a configuration error (a retry denied after a call whose answer was lost).
+      const retryAfter = this.deps.config.retryAfterSeconds;
       const result = await this.deps.coalescer.run(
         launchRequest.dedupKey,
-        () => launcher.launch(launchRequest),
+        async () => resultOf(await launchOutcome(launcher, launchRequest), retryAfter),
         {
           deadline: launchRequest.deadline,
           taskId: taskFingerprint(launchRequest),

@@ -2,8 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, IdempotencyKeyReusedError, TemporarilyUnavailableError } from '../errors.js';
 import type { LaunchLedger, LedgerAttempt, LedgerRecord } from '../ledger/launch-ledger.js';
 import type { Logger } from '../log/logger.js';
-import { type AttemptOutcome, ambiguous, errorOf, type LaunchLeg } from './launch-outcome.js';
-import { type Launcher, type LaunchRequest, type LaunchResult, taskFingerprint } from './launcher.js';
+import {
+  type AttemptOutcome,
+  accepted,
+  ambiguous,
+  errorOf,
+  forbidden,
+  type LaunchLeg,
+  type LaunchOutcome,
+  type OutcomeLauncher,
+  refused,
+  resultOf,
+} from './launch-outcome.js';
+import { type LaunchRequest, type LaunchResult, taskFingerprint } from './launcher.js';
 
 export interface LedgeredLauncherOptions {
   readonly retryAfterSeconds: number;
@@ -32,13 +43,14 @@ class KeepClaim extends Error {
  * 1. claim the key (a conditional write with a lease); a launched key answers its recorded launch;
  * 2. resolve what earlier holders left `pending` — an idempotent leg by repeating the attempt with
  *    the same token, any other by listing the platform, every page, once `settleMs` has passed;
- * 3. then try the legs in order, writing each attempt before it is sent; a refusal moves on, an
- *    accepted launch is recorded, and an attempt that may have started an agent stops everything:
- *    the answer is 503 + `Retry-After` and the claim stays for the next delivery to resolve.
+ * 3. then try the legs in order, writing each attempt before it is sent; a platform's refusal moves
+ *    on, a policy refusal (a reused key) ends the launch, an accepted launch is recorded, and an
+ *    attempt that may have started an agent stops everything: the outcome is `ambiguous` (answered
+ *    503 + `Retry-After`) and the claim stays for the next delivery to resolve.
  *
  * No listing that is empty, lagging or failed is ever taken as proof that nothing started.
  */
-export class LedgeredLauncher implements Launcher {
+export class LedgeredLauncher implements OutcomeLauncher {
   readonly platform: string;
   private readonly now: () => number;
   private readonly newOwner: () => string;
@@ -58,6 +70,24 @@ export class LedgeredLauncher implements Launcher {
   }
 
   async launch(request: LaunchRequest): Promise<LaunchResult> {
+    return resultOf(await this.tryLaunch(request), this.options.retryAfterSeconds);
+  }
+
+  /**
+   * The launch as a typed outcome: `ambiguous` whenever the claim is kept because an agent may have
+   * started (or another delivery holds the key), `refused` when nothing was left pending.
+   */
+  async tryLaunch(request: LaunchRequest): Promise<LaunchOutcome> {
+    try {
+      return accepted(await this.claimAndLaunch(request));
+    } catch (error) {
+      if (error instanceof KeptClaim) return ambiguous(error.answer);
+      if (error instanceof IdempotencyKeyReusedError) return forbidden(error);
+      return refused(errorOf(error));
+    }
+  }
+
+  private async claimAndLaunch(request: LaunchRequest): Promise<LaunchResult> {
     const owner = this.newOwner();
     const leaseUntil = request.deadline + (this.options.leaseMarginMs ?? 5_000);
     const claim = await this.ledger.claim(
@@ -73,9 +103,11 @@ export class LedgeredLauncher implements Launcher {
     }
     if (claim.kind === 'busy') {
       this.requireSameTask(claim.record, request);
-      throw new TemporarilyUnavailableError(
-        'Another delivery with this Idempotency-Key is being launched right now; retry with the same key.',
-        Math.max(1, Math.ceil((claim.record.leaseUntil - this.now()) / 1000)),
+      throw new KeptClaim(
+        new TemporarilyUnavailableError(
+          'Another delivery with this Idempotency-Key is being launched right now; retry with the same key.',
+          Math.max(1, Math.ceil((claim.record.leaseUntil - this.now()) / 1000)),
+        ),
       );
     }
     if (claim.record.taskId !== taskFingerprint(request)) {
@@ -92,7 +124,7 @@ export class LedgeredLauncher implements Launcher {
         await this.quietly('suspend', () =>
           this.ledger.suspend(request.dedupKey, owner, this.signal(request)),
         );
-        throw error.answer;
+        throw new KeptClaim(error.answer);
       }
       // Nothing is pending any more (or nothing was sent): any delivery may launch at once.
       await this.quietly('release', () => this.ledger.release(request.dedupKey, owner, this.signal(request)));
@@ -140,6 +172,8 @@ export class LedgeredLauncher implements Launcher {
   private async repeat(leg: LaunchLeg, request: LaunchRequest): Promise<LaunchResult | undefined> {
     const outcome = await attemptSafely(leg, request);
     if (outcome.kind === 'accepted') return outcome.result;
+    // The key belongs to another task: nothing may launch for it, on any leg.
+    if (outcome.kind === 'refused' && outcome.by === 'policy') throw outcome.error;
     // Only a refusal that went through the token check says the earlier attempt started nothing.
     if (outcome.kind === 'refused' && outcome.tokenChecked) return undefined;
     throw new KeepClaim(this.asUnavailable(outcome.error));
@@ -223,6 +257,8 @@ export class LedgeredLauncher implements Launcher {
       await this.quietly('mark refused', () =>
         this.ledger.markRefused(request.dedupKey, owner, attempt.id, this.signal(request)),
       );
+      // A policy refusal (a key reused for another task) ends the launch: no other leg may take it.
+      if (outcome.by === 'policy') throw outcome.error;
       const next = legs[index + 1];
       if (next !== undefined) {
         this.options.logger.warn('launch target failed; trying the next one', {
@@ -314,6 +350,13 @@ export class LedgeredLauncher implements Launcher {
       // The record stays conservative (claimed, attempt pending); the next delivery resolves it.
       this.options.logger.warn(`launch ledger: could not ${what}`, { cause: nameOf(error) });
     }
+  }
+}
+
+/** The claim was kept because an agent may have started: the launch's outcome is ambiguous. */
+class KeptClaim extends Error {
+  constructor(readonly answer: TemporarilyUnavailableError) {
+    super(answer.message);
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -89,10 +90,25 @@ export async function createPoller(env: Env, overrides: PollerOverrides): Promis
     logger,
     pollBudgetMs: config.pollBudgetMs,
     leaseMs: (config.pollingIntervalSeconds * 1000 + config.pollBudgetMs) | 0,
-    keyPrefix: 'env0',
+    keyPrefix: poolKeyPrefix(scope, config),
     owner: overrides.owner,
   });
   return { config, poller };
+}
+
+/**
+ * The launch keys' prefix, unique to the pool: its record's scope (the target, or LEDGER_SCOPE) and
+ * where its agent token lives (one secret per pool stack). Two pools sharing a cluster (ECS's
+ * clientToken is scoped to the cluster) or a ledger table therefore never share a key. Keys are
+ * stored with their slot before any launch, so a changed prefix never renames a planned slot.
+ */
+export function poolKeyPrefix(scope: string, config: Pick<PollerConfig, 'agentToken'>): string {
+  const token = config.agentToken;
+  const source = token.kind === 'secrets-manager' ? token.secretId : token.envName;
+  return `env0-${createHash('sha256')
+    .update(JSON.stringify([scope, source]))
+    .digest('hex')
+    .slice(0, 10)}`;
 }
 
 function poolScope(env: Env, config: PollerConfig): string {

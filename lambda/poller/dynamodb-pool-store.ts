@@ -1,5 +1,7 @@
 import {
   type DynamoDBClient,
+  GetItemCommand,
+  type GetItemCommandOutput,
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
@@ -53,7 +55,9 @@ export class DynamoDbPoolStore implements PoolStore {
       return { kind: 'acquired', agents: parseAgents(answer.Attributes?.agents?.S) };
     } catch (error) {
       if (!isConditionFailure(error)) throw this.translate(error);
-      const old = (error as { Item?: Record<string, { N?: string }> }).Item;
+      // DynamoDB returns the item that failed the condition (ALL_OLD); where it does not (older
+      // emulators), a strongly consistent read tells how long the other owner holds the lease.
+      const old = (error as { Item?: Record<string, { N?: string }> }).Item ?? (await this.read(signal));
       return { kind: 'busy', leaseUntil: Number(old?.leaseUntil?.N ?? 0) };
     }
   }
@@ -92,6 +96,18 @@ export class DynamoDbPoolStore implements PoolStore {
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
+      throw this.translate(error);
+    }
+  }
+
+  private async read(signal: AbortSignal): Promise<Record<string, { N?: string }> | undefined> {
+    try {
+      const answer = (await this.client.send(
+        new GetItemCommand({ TableName: this.options.tableName, Key: this.key(), ConsistentRead: true }),
+        { abortSignal: signal },
+      )) as GetItemCommandOutput;
+      return answer.Item as Record<string, { N?: string }> | undefined;
+    } catch (error) {
       throw this.translate(error);
     }
   }

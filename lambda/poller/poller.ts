@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../errors.js';
+import { type LaunchOutcome, launchOutcome } from '../launchers/launch-outcome.js';
 import type { Launcher } from '../launchers/launcher.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentPhase, AgentStatusReader, LaunchedAgent } from './agent-status.js';
@@ -19,9 +20,15 @@ export interface PollerOptions {
   readonly pollBudgetMs: number;
   /** How long the lease is taken for at each poll (renewed at the next). */
   readonly leaseMs: number;
-  /** Prefix of launch keys (the pool), so two pools sharing a cluster never share a key. */
+  /**
+   * Prefix of launch keys, unique to the pool (see `poolKeyPrefix`): two pools sharing a cluster or
+   * a ledger table never share a key.
+   */
   readonly keyPrefix: string;
-  /** A planned slot whose launch keeps failing is given up after this long. */
+  /**
+   * A planned slot whose launch keeps being refused is given up after this long. A slot whose
+   * launch was ever ambiguous never expires: it is kept until the platform answers for its key.
+   */
   readonly plannedExpiryMs?: number;
   readonly now?: () => number;
   readonly owner?: string;
@@ -96,9 +103,13 @@ export class Poller {
     let agents = [...lease.agents];
     const planned = agents.filter((agent) => agent.launchId === undefined);
     agents = await this.launchSlots(agents, planned, deadline);
-    const resumed = planned.length - agents.filter((a) => a.launchId === undefined).length;
+    const launchedNow = new Set(agents.filter((a) => a.launchId !== undefined).map((a) => a.key));
+    const resumed = planned.filter((slot) => launchedNow.has(slot.key)).length;
     if (resumed > 0 || planned.length > 0) await this.save(agents, signal);
     if (agents.some((agent) => agent.launchId === undefined)) {
+      // Nothing new is decided while a slot may hold an agent nobody tracks; the tracked agents are
+      // still read, so one past replicaTimeout is stopped and finished ones are forgotten.
+      await this.readTracked(agents, signal);
       return { outcome: 'skipped', reason: 'slot_unconfirmed', started: 0, resumed };
     }
 
@@ -126,8 +137,11 @@ export class Poller {
     }
 
     const decidedAt = this.now();
+    // The pool's prefix, the decision's time and a random part: keys never repeat, even for two pools
+    // given the same prefix by mistake. They are written before any launch, so never recomputed.
+    const decision = `${decidedAt.toString(36)}-${randomUUID().slice(0, 6)}`;
     const slots: TrackedAgent[] = Array.from({ length: count }, (_, i) => ({
-      key: `${this.options.keyPrefix}-${decidedAt.toString(36)}-${i}`,
+      key: `${this.options.keyPrefix}-${decision}-${i}`,
       plannedAt: decidedAt,
     }));
     // Written before any launch: a crash from here on leaves slots the next holder launches with the
@@ -135,48 +149,100 @@ export class Poller {
     if (!(await store.save(this.owner, [...agents, ...slots], signal))) {
       return { outcome: 'skipped', reason: 'lease_lost', ...seen, started: 0, resumed };
     }
-    agents = await this.launchSlots([...agents, ...slots], slots, deadline);
+    agents = await this.launchSlots([...agents, ...slots], slots, deadline, true);
     await this.save(agents, signal);
-    const started = slots.length - agents.filter((a) => a.launchId === undefined).length;
+    // Only launches the platform accepted: a dropped or kept slot started nothing known.
+    const launched = new Set(agents.filter((a) => a.launchId !== undefined).map((a) => a.key));
+    const started = slots.filter((slot) => launched.has(slot.key)).length;
     return { outcome: 'launched', ...seen, started, resumed };
   }
 
-  /** Launches `slots` (members of `agents`) in parallel; returns `agents` with the accepted ones filled in. */
+  /**
+   * Launches `slots` (members of `agents`) in parallel; returns `agents` with the accepted ones filled
+   * in. Decided on each launch's outcome, never on its error's class:
+   * - accepted: the slot is tracked from now on (stopped at `replicaTimeout` like any agent);
+   * - ambiguous (an agent may have started): the slot is kept, marked `unconfirmed`, and launched
+   *   again with the same key at every poll until the platform answers for the key; it holds back
+   *   every new decision (the `slot_unconfirmed` guard) and never expires;
+   * - refused: the slot is dropped when the refusal proves nothing started for the key — a slot
+   *   decided in this very poll (no earlier call of its key exists), a refusal that went through the
+   *   idempotency token, or a policy refusal — or when a slot never found ambiguous has expired.
+   *   Otherwise (a slot left by an earlier poll, which may have crashed after sending) it is kept.
+   */
   private async launchSlots(
     agents: TrackedAgent[],
     slots: readonly TrackedAgent[],
     deadline: number,
+    fresh = false,
   ): Promise<TrackedAgent[]> {
     if (slots.length === 0) return agents;
-    const results = await Promise.allSettled(
+    const outcomes = await Promise.all(
       slots.map((slot) =>
-        this.options.launcher.launch({ dedupKey: slot.key, taskId: slot.key, manual: false, deadline }),
+        launchOutcome(this.options.launcher, {
+          dedupKey: slot.key,
+          taskId: slot.key,
+          manual: false,
+          deadline,
+        }),
       ),
     );
     const byKey = new Map<string, TrackedAgent | null>();
-    results.forEach((result, i) => {
+    outcomes.forEach((outcome, i) => {
       const slot = slots[i] as TrackedAgent;
-      if (result.status === 'fulfilled') {
-        byKey.set(slot.key, { ...slot, launchId: result.value.launchId, platform: result.value.platform });
-        return;
-      }
-      const expired = this.now() - slot.plannedAt > (this.options.plannedExpiryMs ?? 3_600_000);
-      // A configuration error proves nothing started; so does a slot that failed for an hour.
-      const drop = result.reason instanceof ConfigError || expired;
-      this.options.logger.warn(
-        drop ? 'agent launch refused: slot dropped' : 'agent launch not confirmed: retried next poll',
-        {
-          dedupKey: slot.key,
-          error: describe(result.reason),
-        },
-      );
-      byKey.set(slot.key, drop ? null : slot);
+      byKey.set(slot.key, this.settle(slot, outcome, fresh));
     });
     return agents.flatMap((agent) => {
       const updated = byKey.get(agent.key);
       if (updated === undefined) return [agent];
       return updated === null ? [] : [updated];
     });
+  }
+
+  /** What a launch outcome leaves of a slot: the tracked agent, the slot kept, or null (dropped). */
+  private settle(slot: TrackedAgent, outcome: LaunchOutcome, fresh: boolean): TrackedAgent | null {
+    const { logger } = this.options;
+    if (outcome.kind === 'accepted') {
+      const { unconfirmed: _, ...planned } = slot;
+      return { ...planned, launchId: outcome.result.launchId, platform: outcome.result.platform };
+    }
+    const error = describe(outcome.error);
+    if (outcome.kind === 'ambiguous') {
+      logger.warn(
+        'agent launch not confirmed: an agent may have started; slot kept until the platform answers',
+        {
+          dedupKey: slot.key,
+          error,
+        },
+      );
+      return { ...slot, unconfirmed: true };
+    }
+    const expired =
+      slot.unconfirmed !== true && this.now() - slot.plannedAt > (this.options.plannedExpiryMs ?? 3_600_000);
+    const proven = fresh || outcome.tokenChecked || outcome.by === 'policy';
+    const drop = (proven && slot.unconfirmed !== true) || outcome.tokenChecked || expired;
+    logger.warn(
+      drop ? 'agent launch refused: slot dropped' : 'agent launch refused: slot kept, retried next poll',
+      {
+        dedupKey: slot.key,
+        error,
+      },
+    );
+    return drop ? null : slot;
+  }
+
+  /** Reads the phases of the launched agents (stopping overdue ones) and forgets the finished ones. */
+  private async readTracked(agents: readonly TrackedAgent[], signal: AbortSignal): Promise<void> {
+    const launched = agents.filter((agent): agent is LaunchedAgent => agent.launchId !== undefined);
+    if (launched.length === 0) return;
+    try {
+      const phases = await this.options.statuses.phases(launched, signal);
+      const kept = agents.filter(
+        (agent) => agent.launchId === undefined || phases.get(agent.launchId) !== 'finished',
+      );
+      if (kept.length < agents.length) await this.save(kept, signal);
+    } catch (error) {
+      this.options.logger.warn('agent status unknown', { error: describe(error) });
+    }
   }
 
   private async save(agents: readonly TrackedAgent[], signal: AbortSignal): Promise<void> {

@@ -10,6 +10,12 @@ export interface TrackedAgent {
   readonly plannedAt: number;
   readonly launchId?: string;
   readonly platform?: string;
+  /**
+   * A launch of this key may have started an agent but was not confirmed (a lost answer, a retry
+   * refused afterwards): the slot is kept, and launched again with its key, until the platform
+   * answers for the key. Never set once `launchId` is.
+   */
+  readonly unconfirmed?: boolean;
 }
 
 /** What taking the lease found. */

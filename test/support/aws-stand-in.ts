@@ -14,7 +14,14 @@ export type Fault =
    */
   | { kind: 'hang'; work?: boolean }
   /** Cuts the connection without doing anything. */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /**
+   * The answer is lost (the connection is cut at once) and the call's work lands later — after `after`
+   * ms, or when the promise settles — whatever the client did meanwhile (a RunTask's task is created
+   * then, possibly after its retries were answered). `AwsStandIn.landed()` resolves once every such
+   * effect has landed.
+   */
+  | { kind: 'late'; after: number | Promise<unknown> };
 
 export type Operation = 'RunTask' | 'ListTasks' | 'DescribeTasks' | 'GetSecretValue';
 
@@ -56,6 +63,8 @@ export const faults = {
   /** Never answered; `work: true` does the call's work first (the task starts, nobody hears of it). */
   hang: (work = false): Fault => ({ kind: 'hang', work }),
   drop: (): Fault => ({ kind: 'drop' }),
+  /** Answer lost at once; the work (a RunTask's task) lands after `after` ms or when it settles. */
+  late: (after: number | Promise<unknown>): Fault => ({ kind: 'late', after }),
 };
 
 export interface LaunchedTask {
@@ -136,6 +145,8 @@ export class AwsStandIn {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private server: Server | undefined;
   private seq = 0;
+  /** Effects of `late` calls still to land. */
+  private readonly landing = new Set<Promise<void>>();
 
   constructor(private readonly options: StandInOptions = {}) {
     this.faultFor = options.faultFor;
@@ -155,6 +166,11 @@ export class AwsStandIn {
     this.server = createServer((req, res) => void this.route(req, res));
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Resolves once every `late` call's effect has landed (event-driven: no guessing how long to wait). */
+  async landed(): Promise<void> {
+    while (this.landing.size > 0) await Promise.all([...this.landing]);
   }
 
   /** Stops the server; calls left hanging are cut. */
@@ -234,6 +250,21 @@ export class AwsStandIn {
       return this.send(res, fault.status, { __type: fault.type, message: fault.message });
     if (fault?.kind === 'drop') return void res.socket?.destroy();
     if (fault?.kind === 'hang' && !fault.work) return;
+    if (fault?.kind === 'late') {
+      const when =
+        typeof fault.after === 'number'
+          ? new Promise<void>((resolve) => setTimeout(resolve, fault.after as number))
+          : fault.after.then(
+              () => undefined,
+              () => undefined,
+            );
+      const effect = when.then(() => {
+        this.serve(operation, input, false);
+        this.landing.delete(effect);
+      });
+      this.landing.add(effect);
+      return void res.socket?.destroy();
+    }
 
     const answer = this.serve(operation, input, fault?.kind === 'capacity');
     if (fault?.kind === 'hang') return;

@@ -84,7 +84,7 @@ function spotThenOnDemand(ledger = new MemoryLedger({ ttlMs: 60_000 })) {
 }
 
 function error(name: string) {
-  return Object.assign(new Error(`${name} happened`), { name, $metadata: {} });
+  return Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: 400 } });
 }
 
 describe('EcsLeg', () => {
@@ -198,12 +198,83 @@ describe('EcsLeg', () => {
     expect(ecs).toReceiveCommandTimes(RunTaskCommand, 1);
   });
 
-  it('treats a ConflictException as a duplicate of the task it names', async () => {
+  it("treats a ConflictException as a duplicate of the task it names when that task's tag names this task", async () => {
     ecs.on(RunTaskCommand).rejects(Object.assign(error('ConflictException'), { resourceIds: [TASK] }));
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [{ taskArn: TASK, tags: [{ key: 'scalr:task-id', value: 'atask-1' }] }],
+      failures: [],
+    });
 
     const result = await launcher().launch(request());
 
     expect(result).toMatchObject({ launchId: TASK, duplicate: true });
+    expect(ecs).toReceiveCommandWith(DescribeTasksCommand, { tasks: [TASK], include: ['TAGS'] });
+  });
+
+  it('answers 503, not a duplicate, when the conflicting task cannot be described (DescribeTasks fails)', async () => {
+    ecs.on(RunTaskCommand).rejects(Object.assign(error('ConflictException'), { resourceIds: [TASK] }));
+    ecs
+      .on(DescribeTasksCommand)
+      .rejects(Object.assign(new Error('service unavailable'), { name: 'ServerException' }));
+
+    const outcome = await launcher().tryLaunch(request());
+
+    expect(outcome.kind).toBe('ambiguous');
+    await expect(launcher().launch(request())).rejects.toBeInstanceOf(TemporarilyUnavailableError);
+    expect(ecs).toReceiveCommandTimes(RunTaskCommand, 2);
+  });
+
+  describe('when ECS can no longer describe the conflicting task (MISSING)', () => {
+    const missing = { tasks: [], failures: [{ arn: TASK, reason: 'MISSING' }] };
+
+    it('refuses with 422 when the Idempotency-Key is not the task id: the task may be another one’s', async () => {
+      ecs.on(RunTaskCommand).rejects(Object.assign(error('ConflictException'), { resourceIds: [TASK] }));
+      ecs.on(DescribeTasksCommand).resolves(missing);
+
+      const outcome = await launcher().tryLaunch(request({ dedupKey: 'shared-key', taskId: 'atask-2' }));
+
+      expect(outcome).toMatchObject({ kind: 'refused', by: 'policy' });
+      expect(outcome.kind === 'refused' && outcome.error).toBeInstanceOf(IdempotencyKeyReusedError);
+    });
+
+    it('answers 503 saying why when the Idempotency-Key is the task id', async () => {
+      ecs.on(RunTaskCommand).rejects(Object.assign(error('ConflictException'), { resourceIds: [TASK] }));
+      ecs.on(DescribeTasksCommand).resolves(missing);
+
+      const failure = await launcher()
+        .launch(request())
+        .catch((e: unknown) => e);
+
+      expect(failure).toBeInstanceOf(TemporarilyUnavailableError);
+      expect((failure as Error).message).toContain('MISSING');
+      expect((failure as TemporarilyUnavailableError).retryAfterSeconds).toBe(9);
+    });
+  });
+
+  describe('an attempt whose answer was lost, then refused with a configuration error', () => {
+    beforeEach(() => {
+      ecs
+        .on(RunTaskCommand)
+        .rejectsOnce(Object.assign(error('TimeoutError'), { $metadata: {} }))
+        .rejects(error('AccessDeniedException'));
+    });
+
+    it('is ambiguous as a type, whatever its error says', async () => {
+      const outcome = await launcher().tryLaunch(request());
+
+      expect(outcome.kind).toBe('ambiguous');
+    });
+
+    it('is thrown as a 503 with Retry-After, never as a configuration error', async () => {
+      const failure = await launcher()
+        .launch(request())
+        .catch((e: unknown) => e);
+
+      expect(failure).toBeInstanceOf(TemporarilyUnavailableError);
+      expect(failure).not.toBeInstanceOf(ConfigError);
+      expect((failure as TemporarilyUnavailableError).retryAfterSeconds).toBe(9);
+      expect((failure as Error).cause).toBeInstanceOf(ConfigError);
+    });
   });
 
   it("refuses a key reused for another task (422) when the conflicting task's tag names another task", async () => {
@@ -245,7 +316,7 @@ describe('EcsLeg', () => {
     expect(outcome.kind).toBe('ambiguous');
   });
 
-  it('counts a failures answer after a timed-out attempt as a refusal: the token was checked', async () => {
+  it('keeps a failures answer after a timed-out attempt ambiguous: the first call may still start its task', async () => {
     ecs
       .on(RunTaskCommand)
       .rejectsOnce(Object.assign(error('TimeoutError'), { $metadata: {} }))
@@ -260,7 +331,23 @@ describe('EcsLeg', () => {
 
     const outcome = await leg.attempt(request());
 
-    expect(outcome.kind).toBe('refused');
+    expect(outcome.kind).toBe('ambiguous');
+    expect(ecs).toReceiveCommandTimes(RunTaskCommand, 2);
+  });
+
+  it('counts a failures answer to a first, conclusive call as a token-checked refusal', async () => {
+    ecs.on(RunTaskCommand).resolves(capacityFailure);
+    const leg = new EcsLeg(client(), config, {
+      ...shared,
+      target: 'ecs',
+      name: 'ecs/FARGATE_SPOT',
+      provider: 'FARGATE_SPOT',
+      failFastOnCapacity: true,
+    });
+
+    const outcome = await leg.attempt(request());
+
+    expect(outcome).toMatchObject({ kind: 'refused', tokenChecked: true, by: 'platform' });
   });
 
   it('counts a share too short for any attempt as a refusal (nothing was sent), not an error', async () => {
@@ -295,6 +382,34 @@ describe('EcsLeg', () => {
       });
       const tokens = ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input.clientToken);
       expect(tokens).toEqual(['atask-1', clientTokenFor('atask-1', 'FARGATE')]);
+    });
+
+    it('does not fail over to on-demand after a timed-out Spot attempt answered with failures: 503, one RunTask token', async () => {
+      ecs
+        .on(RunTaskCommand)
+        .rejectsOnce(Object.assign(error('TimeoutError'), { $metadata: {} }))
+        .resolves(capacityFailure);
+
+      const failure = await spotThenOnDemand()
+        .launch(request())
+        .catch((e: unknown) => e);
+
+      expect(failure).toBeInstanceOf(TemporarilyUnavailableError);
+      const tokens = new Set(ecs.commandCalls(RunTaskCommand).map((call) => call.args[0].input.clientToken));
+      expect(tokens).toEqual(new Set(['atask-1']));
+    });
+
+    it('ends the launch with 422 when the Spot token belongs to another task, trying no on-demand leg', async () => {
+      ecs.on(RunTaskCommand).rejects(Object.assign(error('ConflictException'), { resourceIds: [TASK] }));
+      ecs.on(DescribeTasksCommand).resolves({
+        tasks: [{ taskArn: TASK, tags: [{ key: 'scalr:task-id', value: 'atask-other' }] }],
+      });
+
+      const outcome = await spotThenOnDemand().tryLaunch(request());
+
+      expect(outcome).toMatchObject({ kind: 'refused', by: 'policy' });
+      expect(outcome.kind === 'refused' && outcome.error).toBeInstanceOf(IdempotencyKeyReusedError);
+      expect(ecs).toReceiveCommandTimes(RunTaskCommand, 1);
     });
 
     it('uses Spot when it has capacity', async () => {

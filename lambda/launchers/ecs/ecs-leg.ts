@@ -10,6 +10,7 @@ import {
   accepted,
   ambiguous,
   errorOf,
+  forbidden,
   type LaunchLeg,
   refused,
 } from '../launch-outcome.js';
@@ -95,13 +96,29 @@ export class EcsLeg implements LaunchLeg {
     } catch (error) {
       if ((error as { name?: string }).name === 'ConflictException') return this.conflict(error, request);
       const last = error instanceof RetriesExhaustedError ? error.lastError : error;
-      // A `failures` answer went through the token check: had an earlier attempt with this token
-      // started a task, ECS would have returned it. Throttling and timeouts prove nothing of the kind.
-      const provesNothing = !unsure || last instanceof LaunchFailureError;
       const translated = this.translate(error);
-      if (!provesNothing) return ambiguous(translated);
+      // Once a call of this attempt may have started a task (it timed out, its answer was lost, a
+      // 5xx), no later answer inside the attempt proves otherwise: ECS is eventually consistent, so
+      // a retry with the same token can be answered with a `failures` entry (or a 4xx) while the
+      // first call's task is still being created. The leg is then never left for another one.
+      if (unsure) return ambiguous(this.stillUnsure(translated));
+      // A `failures` answer to a first, conclusive call went through the token check: had an earlier
+      // attempt with this token (an earlier delivery) started a task, ECS would have returned it.
       return refused(translated, last instanceof LaunchFailureError);
     }
+  }
+
+  /**
+   * An ambiguous attempt is answered 503: a configuration error met on a retry (access denied, an
+   * invalid parameter) says nothing about the call that may have started a task before it.
+   */
+  private stillUnsure(error: Error): Error {
+    if (error instanceof TemporarilyUnavailableError) return error;
+    return new TemporarilyUnavailableError(
+      `A RunTask call may have started the agent but its answer was lost, and ECS refused the retry (${error.message.slice(0, 300)}). Nothing more was launched; retry with the same Idempotency-Key.`,
+      this.options.retryAfterSeconds,
+      { cause: error },
+    );
   }
 
   private async send(
@@ -129,9 +146,12 @@ export class EcsLeg implements LaunchLeg {
   /**
    * The token was used before with other parameters: the deployment changed between deliveries, or
    * the key came back with another Scalr task. ECS names the task it started in `resourceIds`; its
-   * `scalr:task-id` tag tells the two apart (a reused key is refused, 422). When the tag cannot be
-   * read, the task is the answer, as a re-delivery after a deploy is by far the likelier case.
-   * Without `resourceIds` there is no proof either way, so nothing is launched under another token.
+   * `scalr:task-id` tag tells the two apart (a reused key is a policy refusal, 422, which ends the
+   * launch on every leg). A task ECS can no longer describe (`MISSING`: stopped about an hour ago,
+   * its token still valid) is not proof that it was ours: a key that is not the task id may have
+   * come with another task (422); a key that is the task id is answered 503 and the reason logged
+   * through the error. Without `resourceIds`, or when DescribeTasks does not answer, there is no
+   * proof either way, so nothing is launched under another token (503).
    */
   private async conflict(error: unknown, request: LaunchRequest): Promise<AttemptOutcome> {
     const taskArn = (error as { resourceIds?: string[] }).resourceIds?.[0];
@@ -144,9 +164,30 @@ export class EcsLeg implements LaunchLeg {
         ),
       );
     }
-    const owner = await this.taskOwner(taskArn, request).catch(() => undefined);
-    if (owner !== undefined && owner !== taskFingerprint(request))
-      return refused(new IdempotencyKeyReusedError());
+    let owner: TaskOwner;
+    try {
+      owner = await this.taskOwner(taskArn, request);
+    } catch (describeError) {
+      return ambiguous(
+        new TemporarilyUnavailableError(
+          `ECS refused the client token for task ${taskArn}, and DescribeTasks did not answer (${nameOf(describeError)}): whose task it is is unknown. Retry with the same Idempotency-Key.`,
+          this.options.retryAfterSeconds,
+          { cause: describeError },
+        ),
+      );
+    }
+    if (owner.kind === 'missing') {
+      if (request.dedupKey !== request.taskId) return forbidden(new IdempotencyKeyReusedError());
+      return ambiguous(
+        new TemporarilyUnavailableError(
+          `ECS refused the client token for task ${taskArn}, which it can no longer describe (MISSING): it cannot be shown to be this task's agent, so it is not answered as a duplicate. Retry with the same Idempotency-Key.`,
+          this.options.retryAfterSeconds,
+          { cause: error },
+        ),
+      );
+    }
+    if (owner.taskId !== undefined && owner.taskId !== taskFingerprint(request))
+      return forbidden(new IdempotencyKeyReusedError());
     return accepted({
       platform: this.platform,
       launchId: taskArn,
@@ -155,8 +196,11 @@ export class EcsLeg implements LaunchLeg {
     });
   }
 
-  /** The Scalr task a started task belongs to, from its tags (`manual` for a manual trigger). */
-  private async taskOwner(taskArn: string, request: LaunchRequest): Promise<string | undefined> {
+  /**
+   * The Scalr task a started task belongs to, from its tags (`manual` for a manual trigger;
+   * undefined when the task carries no such tag), or `missing` when ECS cannot describe it.
+   */
+  private async taskOwner(taskArn: string, request: LaunchRequest): Promise<TaskOwner> {
     const signal = AbortSignal.timeout(
       Math.max(1, Math.min(2_000, Math.floor(request.deadline - Date.now()))),
     );
@@ -164,10 +208,17 @@ export class EcsLeg implements LaunchLeg {
       new DescribeTasksCommand({ cluster: this.config.cluster, tasks: [taskArn], include: ['TAGS'] }),
       { abortSignal: signal },
     );
-    const tags = answer.tasks?.[0]?.tags;
-    if (tags === undefined) return undefined;
-    if (tags.find((tag) => tag.key === 'dispatcher:manual')?.value === 'true') return 'manual';
-    return tags.find((tag) => tag.key === 'scalr:task-id')?.value;
+    const task = answer.tasks?.find((t) => t.taskArn === taskArn) ?? answer.tasks?.[0];
+    if (task === undefined) {
+      if (answer.failures?.some((failure) => failure.reason === 'MISSING')) return { kind: 'missing' };
+      throw new Error(
+        `DescribeTasks answered neither the task nor MISSING (${answer.failures?.[0]?.reason ?? 'no failure'})`,
+      );
+    }
+    const tags = task.tags ?? [];
+    if (tags.find((tag) => tag.key === 'dispatcher:manual')?.value === 'true')
+      return { kind: 'described', taskId: 'manual' };
+    return { kind: 'described', taskId: tags.find((tag) => tag.key === 'scalr:task-id')?.value };
   }
 
   private translate(error: unknown): Error {
@@ -192,4 +243,11 @@ export class EcsLeg implements LaunchLeg {
       { cause: errorOf(error) },
     );
   }
+}
+
+/** Whose a conflicting task is: described (with its `scalr:task-id` tag, if any), or no longer describable. */
+type TaskOwner = { readonly kind: 'described'; readonly taskId?: string } | { readonly kind: 'missing' };
+
+function nameOf(error: unknown): string {
+  return (error as { name?: string } | undefined)?.name ?? 'error';
 }
