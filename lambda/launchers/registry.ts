@@ -57,7 +57,7 @@ export async function createLauncher(context: LauncherContext): Promise<Launcher
   }
   const [only] = legs;
   if (legs.length === 1 && only?.idempotent && !hasLedgerTable(context.env)) {
-    return new SingleLegLauncher(only);
+    return new SingleLegLauncher(only, context.config.retryAfterSeconds);
   }
   const ledger =
     context.ledger ??

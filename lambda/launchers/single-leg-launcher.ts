@@ -2,9 +2,10 @@ import { type LaunchLeg, type LaunchOutcome, type OutcomeLauncher, resultOf } fr
 import type { LaunchRequest, LaunchResult } from './launcher.js';
 
 /**
- * A launcher of one idempotent leg (plain ECS: one cluster, one capacity provider). The platform's
- * own idempotency (the RunTask `clientToken`) makes every re-delivery the same launch, so no ledger
- * is needed: `tryLaunch` is the leg's attempt, and `launch` answers an accepted attempt, throws a
+ * A launcher of one idempotent leg (plain ECS: one cluster, one capacity provider) where no ledger
+ * table exists (local mode, Docker, dry run): the platform's own idempotency (the RunTask
+ * `clientToken`) makes every re-delivery within one configuration the same launch. A deployed stack
+ * always has a ledger, which also decides across configuration changes (see `registry.ts`): `tryLaunch` is the leg's attempt, and `launch` answers an accepted attempt, throws a
  * refusal's error and an ambiguous attempt as a 503 (whatever its error's class).
  */
 export class SingleLegLauncher implements OutcomeLauncher {
