@@ -9,11 +9,12 @@ function resourcesOf(context: Record<string, unknown>): Resources {
   return (buildStack(context).template.toJSON() as { Resources: Resources }).Resources;
 }
 
-let registered: { Resources: Resources; Outputs: Record<string, unknown> } | undefined;
+type Synthesized = { Resources: Resources; Outputs: Record<string, unknown> };
+let registered: Synthesized | undefined;
 /** The stack with the registration on, synthesized once for the tests that read it. */
 function registeredTemplate() {
-  registered ??= buildStack(SCALR_REGISTRATION_CONTEXT).template.toJSON() as typeof registered;
-  return registered as NonNullable<typeof registered>;
+  registered ??= buildStack(SCALR_REGISTRATION_CONTEXT).template.toJSON() as Synthesized;
+  return registered;
 }
 
 describe('Scalr registration (opt-in custom resource)', () => {
