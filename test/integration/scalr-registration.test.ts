@@ -252,6 +252,40 @@ describe('Scalr registration custom resource against the Scalr and AWS stand-ins
     expect(rig.scalr.calls.CreatePool).toBe(1);
   });
 
+  it('a new pool name makes a new pool; the Delete CloudFormation then sends for the old one removes it', async () => {
+    const first = await rig.run(cfnEvent('Create', created));
+    const renamed = { ...created, PoolName: 'aws-fargate-2' };
+
+    const second = await rig.run(
+      cfnEvent('Update', renamed, {
+        PhysicalResourceId: first.PhysicalResourceId,
+        OldResourceProperties: created,
+      }),
+    );
+    expect(second.PhysicalResourceId).not.toBe(first.PhysicalResourceId);
+    expectServerless(second.PhysicalResourceId);
+    expectOneTokenInSecret(second.PhysicalResourceId);
+
+    // The physical id changed: CloudFormation deletes the old resource with its old properties.
+    await rig.run(cfnEvent('Delete', created, { PhysicalResourceId: first.PhysicalResourceId }));
+    expect([...rig.scalr.pools.keys()]).toEqual([second.PhysicalResourceId]);
+    expectOneTokenInSecret(second.PhysicalResourceId);
+  });
+
+  it('the Delete after a failed Create removes the pool whose answer was lost', async () => {
+    // The pool was created, its answer lost, and the update that follows refused: the Create fails.
+    rig.scalr.faultFor = (operation) => (operation === 'CreatePool' ? { kind: 'lost' } : undefined);
+    rig.scalr.denied.add('agent-pools:update');
+    await expect(rig.run(cfnEvent('Create', created))).rejects.toThrow(/403/);
+    rig.scalr.denied.clear();
+    rig.scalr.faultFor = undefined;
+    expect(rig.scalr.pools.size).toBe(1);
+
+    // The provider framework answered the failed Create with a non-pool physical id.
+    await rig.run(cfnEvent('Delete', created, { PhysicalResourceId: 'req-0a1b2c3d' }));
+    expect(rig.scalr.pools.size).toBe(0);
+  });
+
   it('a token changed by hand in the secret is replaced by a fresh one, the old stack token removed', async () => {
     const first = await rig.run(cfnEvent('Create', created));
     const old = rig.scalr.tokensOf(first.PhysicalResourceId)[0];
