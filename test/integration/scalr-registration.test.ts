@@ -94,6 +94,18 @@ describe('Scalr registration custom resource against the Scalr and AWS stand-ins
     expect(rig.logs.some((line) => line.includes('"pool_created"'))).toBe(true);
   });
 
+  it('the Lambda entry (handler.ts) does the same with its own clients and the invocation deadline', async () => {
+    const { handler } = await import('../../lambda/scalr-registration/handler.js');
+    const direct = { ...created, ScalrUrl: rig.scalrEndpoint };
+
+    const result = await handler(cfnEvent('Create', direct), { getRemainingTimeInMillis: () => 60_000 });
+
+    const pool = onlyPool();
+    expect(result.PhysicalResourceId).toBe(pool.id);
+    expectServerless(pool.id);
+    expectOneTokenInSecret(pool.id);
+  });
+
   it('a re-sent Create makes no second pool and no second token', async () => {
     const first = await rig.run(cfnEvent('Create', created));
     const token = rig.scalr.tokensOf(first.PhysicalResourceId)[0];

@@ -30,6 +30,11 @@ export class RegistrationRig {
   /** Limit of one Scalr call. */
   callTimeoutMs = 2_000;
   private scalrUrl = '';
+
+  /** Where the Scalr stand-in listens (for a handler that calls it directly). */
+  get scalrEndpoint(): string {
+    return this.scalrUrl;
+  }
   private saved: Record<string, string | undefined> = {};
 
   async start(): Promise<this> {
