@@ -228,7 +228,16 @@ export class ScalrApi {
       const status = response.status;
       if (status >= 200 && status < 300) {
         const text = await this.readBody(response, what);
-        return text === '' ? undefined : (JSON.parse(text) as Json);
+        if (text === '') return undefined;
+        try {
+          return JSON.parse(text) as Json;
+        } catch {
+          throw new ScalrApiError(
+            `Scalr answered ${what} (${status}) with a body that is not JSON`,
+            status,
+            !idempotent,
+          );
+        }
       }
       const detail = await this.errorDetail(response);
       if (status === 404 && opts.notFound) return undefined;

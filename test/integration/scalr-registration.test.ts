@@ -119,6 +119,23 @@ describe('Scalr registration custom resource against the Scalr and AWS stand-ins
     expectOneTokenInSecret(first.PhysicalResourceId);
   });
 
+  it('finds its own pool among look-alike names over several pages, after a lost create', async () => {
+    for (const name of ['aws-fargate-old', 'team-aws-fargate', 'aws-fargate (eu)', 'my-aws-fargate-2']) {
+      rig.scalr.addPool({ name, webhookEnabled: true, webhookUrl: 'https://elsewhere.example.com/hook' });
+    }
+    rig.scalr.faultFor = (operation, n) =>
+      operation === 'CreatePool' && n === 1 ? { kind: 'lost' } : undefined;
+
+    const result = await rig.run(cfnEvent('Create', created));
+
+    const named = [...rig.scalr.pools.values()].filter((p) => p.name === 'aws-fargate');
+    expect(named.map((p) => p.id)).toEqual([result.PhysicalResourceId]);
+    expect(rig.scalr.pools.size).toBe(5);
+    // Two per page: the lookup before the create read four rows (two pages), the one after five (three).
+    expect(rig.scalr.calls.ListPools).toBe(5);
+    expectServerless(result.PhysicalResourceId);
+  });
+
   it('a pool create whose answer was lost is found, not made again', async () => {
     rig.scalr.faultFor = (operation, n) =>
       operation === 'CreatePool' && n === 1 ? { kind: 'lost' } : undefined;
