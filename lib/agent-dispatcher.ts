@@ -20,6 +20,7 @@ import { failoverEnvironment, grantFailoverLaunch } from './constructs/failover-
 import { AGENT_CONTAINER_NAME, AGENT_LOG_STREAM_PREFIX, FargateAgent } from './constructs/fargate-agent.js';
 import { LaunchLedger } from './constructs/launch-ledger.js';
 import { Network } from './constructs/network.js';
+import { ScalrRegistration } from './constructs/scalr-registration.js';
 import { DispatcherSecrets } from './constructs/secrets.js';
 import { TaskTrail } from './constructs/task-trail.js';
 import { WebhookApi } from './constructs/webhook-api.js';
@@ -138,6 +139,8 @@ export class AgentDispatcher extends Construct {
   readonly executionRole?: iam.Role;
   /** The topic the alarms notify, when there is one. */
   readonly alarmTopic?: sns.ITopic;
+  /** The custom resource that registers the pool in Scalr; present with `scalrApiTokenSecretArn`. */
+  readonly scalrRegistration?: ScalrRegistration;
 
   constructor(scope: Construct, id: string, props: AgentDispatcherProps = {}) {
     super(scope, id);
@@ -246,6 +249,17 @@ export class AgentDispatcher extends Construct {
       logRetention: retention,
       manageAccountRole: config.api.manageAccountRole,
     });
+
+    if (config.scalrRegistration && agentTokenSecret) {
+      this.scalrRegistration = new ScalrRegistration(this, 'ScalrRegistration', {
+        registration: config.scalrRegistration,
+        webhookUrl: this.webhookApi.webhookUrl,
+        apiKey: this.webhookApi.apiKey,
+        webhookSecret: this.secrets.webhookSecret,
+        agentTokenSecret,
+        logRetention: retention,
+      });
+    }
 
     this.alarms = new DispatcherAlarms(this, 'Alarms', {
       function: this.dispatcher.function,

@@ -1,6 +1,7 @@
 import { Aws, CfnOutput, Fn } from 'aws-cdk-lib';
 import type { AgentDispatcher } from './agent-dispatcher.js';
 import { type AcaTarget, AZURE_TOKEN_AUDIENCE } from './constructs/aca-target.js';
+import type { ScalrRegistration } from './constructs/scalr-registration.js';
 
 /** Outputs that make the next step copy-paste; under the construct, so two pools get distinct ones. */
 export function addDispatcherOutputs(pool: AgentDispatcher): void {
@@ -113,6 +114,24 @@ export function addDispatcherOutputs(pool: AgentDispatcher): void {
     value: pool.dashboard.dashboard.dashboardName,
   });
   if (pool.aca) addAzureOutputs(pool, pool.aca);
+  if (pool.scalrRegistration) addScalrOutputs(pool, pool.scalrRegistration);
+}
+
+/** What `npm run doctor` reads to check the registered pool (ids and ARNs, no secret). */
+function addScalrOutputs(pool: AgentDispatcher, registration: ScalrRegistration): void {
+  const config = pool.config.scalrRegistration;
+  new CfnOutput(pool, 'ScalrAgentPoolId', {
+    description: 'Scalr agent pool the stack registered (serverless webhook and pool token set on deploy)',
+    value: registration.poolId,
+  });
+  new CfnOutput(pool, 'ScalrApiUrl', {
+    description: 'Scalr account URL the pool is registered in',
+    value: config?.scalrUrl ?? '',
+  });
+  new CfnOutput(pool, 'ScalrApiTokenSecretArn', {
+    description: 'Secret holding the Scalr API token the registration (and npm run doctor) use',
+    value: config?.apiTokenSecretArn ?? '',
+  });
 }
 
 /** What the operator and, with federation, the Entra ID federated credential need (docs/azure.md). */

@@ -2,6 +2,7 @@
 // constructs for those who assemble their own (docs/library.md).
 export { AgentDispatcher, type AgentDispatcherProps, needsLaunchLedger } from './agent-dispatcher.js';
 export { contextSettings, type DispatcherSettings } from './config/dispatcher-settings.js';
+export type { ScalrRegistrationConfig } from './config/scalr-registration-config.js';
 export {
   CONTEXT_DEFAULTS,
   type ContextLookup,
@@ -19,6 +20,7 @@ export { DispatcherFunction, type DispatcherFunctionProps } from './constructs/d
 export { AGENT_CONTAINER_NAME, FargateAgent, type FargateAgentProps } from './constructs/fargate-agent.js';
 export { LaunchLedger, type LaunchLedgerProps } from './constructs/launch-ledger.js';
 export { type ExistingNetwork, Network, type NetworkProps } from './constructs/network.js';
+export { ScalrRegistration, type ScalrRegistrationProps } from './constructs/scalr-registration.js';
 export { DispatcherSecrets, type DispatcherSecretsProps } from './constructs/secrets.js';
 export { WebhookApi, type WebhookApiProps } from './constructs/webhook-api.js';
 export { DispatcherStack, type DispatcherStackProps } from './dispatcher-stack.js';

@@ -1,6 +1,7 @@
 // Builds what the npm package ships into <outDir> (default dist/): the library compiled to JavaScript
 // with type declarations (dist/lib, and the few lambda/ modules it imports), and the prebuilt Lambda
-// bundles the construct uses outside this repository (dist/ecs, dist/aca, dist/trail).
+// bundles the construct uses outside this repository (dist/ecs, dist/aca, dist/trail,
+// dist/scalr-registration).
 // Usage: tsx scripts/build-package.ts [outDir]
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
@@ -31,4 +32,11 @@ for (const target of ['ecs', 'aca'] as const) {
 // The task trail's consumer (lib/constructs/task-trail.ts): AWS only, like the ecs bundle.
 const trail = await buildLambdaBundle('ecs', join(outDir, 'trail'), 'lambda/trail-handler.ts');
 console.log(`built ${trail.file} (${(trail.bytes / 1024).toFixed(1)} KiB)`);
+// The Scalr registration custom resource (lib/constructs/scalr-registration.ts): AWS only as well.
+const registration = await buildLambdaBundle(
+  'ecs',
+  join(outDir, 'scalr-registration'),
+  'lambda/scalr-registration/handler.ts',
+);
+console.log(`built ${registration.file} (${(registration.bytes / 1024).toFixed(1)} KiB)`);
 console.log(`built the library into ${join(outDir, 'lib')}`);

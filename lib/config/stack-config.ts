@@ -13,6 +13,11 @@ export { FARGATE_TASK_SIZES };
 export type ContextLookup = (key: string) => unknown;
 
 import { type Env0StackConfig, readEnv0 } from './env0-config.js';
+import {
+  readScalrRegistration,
+  SCALR_REGISTRATION_DEFAULTS,
+  type ScalrRegistrationConfig,
+} from './scalr-registration-config.js';
 
 export const STACK_TARGETS = ['ecs', 'aca'] as const;
 export type StackTarget = (typeof STACK_TARGETS)[number];
@@ -198,6 +203,8 @@ export interface StackConfig {
   readonly notRunningAlarmMinutes: number;
   /** Present for `source=env0`. */
   readonly env0?: Env0StackConfig;
+  /** Present when the stack registers the Scalr pool itself (`scalrApiTokenSecretArn`). */
+  readonly scalrRegistration?: ScalrRegistrationConfig;
 }
 
 export const STACK_SOURCES = ['scalr-webhook', 'env0'] as const;
@@ -288,6 +295,7 @@ export const CONTEXT_DEFAULTS = {
   agentStartupSeconds: 60,
   replicaRetryLimit: 0,
   parallelism: 1,
+  ...SCALR_REGISTRATION_DEFAULTS,
 } as const;
 
 /** Context keys still read under their former name: former -> current. */
@@ -797,6 +805,7 @@ export function parseStackConfig(lookup: ContextLookup, heading?: string): Stack
     taskTrailDays: context.integer('taskTrailDays', 7, 365),
     notRunningAlarmMinutes: context.integer('notRunningAlarmMinutes', 2, 1440),
     ...(source === 'env0' ? { env0: readEnv0(context, SECRET_ARN, COMPLETE_ARN_HINT) } : {}),
+    ...readScalrRegistration(context, SECRET_ARN, COMPLETE_ARN_HINT),
   };
   if (context.problems.length > 0) throw new StackConfigError(context.problems, heading);
   return config;

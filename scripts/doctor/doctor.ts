@@ -7,11 +7,13 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsClientOptions } from '../../lambda/aws/client-options.js';
+import type { FetchLike } from '../../lambda/scalr-registration/scalr-api.js';
 import { type CheckResult, fail, ok, type StackFacts } from './check.js';
 import { checkAgentImage } from './checks/agent-image.js';
 import { checkAgentToken } from './checks/agent-token.js';
 import { checkApiGatewayRole } from './checks/api-gateway-role.js';
 import { checkOutboundFederation } from './checks/outbound-federation.js';
+import { checkScalrPool } from './checks/scalr-pool.js';
 import { checkSubnetRoutes } from './checks/subnet-routes.js';
 import { checkWebhookPath } from './checks/webhook-path.js';
 import { DOCKER_HUB, type RegistryEndpoints } from './image/docker-hub.js';
@@ -24,6 +26,8 @@ export interface DoctorOptions {
   readonly timeoutMs: number;
   /** @default DOCKER_HUB */
   readonly dockerHub?: RegistryEndpoints;
+  /** How the Scalr check reaches Scalr (tests point it at a stand-in). @default global fetch */
+  readonly scalrFetch?: FetchLike;
 }
 
 /** Reads the stack, then runs every check; each one reports, none throws. */
@@ -67,6 +71,7 @@ export async function runDoctor(
       checkOutboundFederation(clients.iam, facts, t),
       checkApiGatewayRole(clients.apiGateway, region, t),
       checkWebhookPath(clients, facts, t),
+      checkScalrPool(clients.secrets, facts, t, options.scalrFetch),
     ]);
     return { facts, results };
   } finally {

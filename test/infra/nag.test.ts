@@ -8,6 +8,7 @@ import {
   buildStack,
   FAILOVER_CONTEXT,
   IMPORTED_VPC_CONTEXT,
+  SCALR_REGISTRATION_CONTEXT,
 } from './stack-fixture.js';
 
 interface Acknowledgement {
@@ -53,6 +54,7 @@ const VARIANTS = {
       'arn:aws:secretsmanager:eu-west-1:123456789012:secret:docker-hub-login-AbCdEf',
   },
   'API Gateway account role left to the operator': { manageApiGatewayAccountRole: 'false' },
+  'Scalr registration on (custom resource creates the pool, stores its token)': SCALR_REGISTRATION_CONTEXT,
   'Azure Container Apps target with federation': ACA_CONTEXT,
   'Azure Container Apps target with a client secret and alarm email': ACA_CLIENT_SECRET_CONTEXT,
 };

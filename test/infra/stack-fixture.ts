@@ -21,6 +21,14 @@ export const IMPORTED_VPC_CONTEXT = {
   agentMemoryMiB: '8192',
 } as const;
 
+/** The Scalr registration on: the stack creates the pool `aws-fargate` and stores its token. */
+export const SCALR_REGISTRATION_CONTEXT = {
+  stackName: 'ScalrPoolRegistered',
+  scalrUrl: 'https://example.scalr.io',
+  scalrApiTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:scalr/api-token-AbCdEf',
+  scalrAgentPoolName: 'aws-fargate',
+} as const;
+
 /** Builds the stack from context values with the code `bin/app.ts` runs (with real bundling). */
 export function buildStack(context: Record<string, unknown> = {}): {
   stack: DispatcherStack;

@@ -160,6 +160,8 @@ describe('the packed npm package in a consumer CDK app', () => {
       String,
     );
     expect(files).toContain(join('dist', 'lib', 'index.js'));
+    // The Scalr registration's prebuilt bundle, for a consumer that turns it on.
+    expect(files).toContain(join('dist', 'scalr-registration', 'handler.mjs'));
     // docs/library.md links to the other pages: they ship with it.
     expect(files).toEqual(expect.arrayContaining([join('docs', 'library.md'), join('docs', 'deploy.md')]));
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);

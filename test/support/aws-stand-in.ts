@@ -23,7 +23,14 @@ export type Fault =
    */
   | { kind: 'late'; after: number | Promise<unknown> };
 
-export type Operation = 'RunTask' | 'ListTasks' | 'DescribeTasks' | 'GetSecretValue';
+export type Operation =
+  | 'RunTask'
+  | 'ListTasks'
+  | 'DescribeTasks'
+  | 'GetSecretValue'
+  | 'PutSecretValue'
+  | 'DescribeSecret'
+  | 'GetApiKey';
 
 export const faults = {
   throttle: (): Fault => ({
@@ -132,6 +139,10 @@ function invalid(message: string): Answer {
 export class AwsStandIn {
   readonly tasks: LaunchedTask[] = [];
   readonly secrets = new Map<string, string>();
+  /** AWSCURRENT version id of each secret written by PutSecretValue (others answer `v1`). */
+  readonly secretVersions = new Map<string, string>();
+  /** API Gateway API keys: id -> value (GetApiKey, REST JSON at `GET /apikeys/{id}`). */
+  readonly apiKeys = new Map<string, string>();
   /** Access key ids the calls were signed with (SigV4 `Credential=`). */
   readonly accessKeyIds = new Set<string>();
   readonly calls: Record<Operation, number> = {
@@ -139,8 +150,12 @@ export class AwsStandIn {
     ListTasks: 0,
     DescribeTasks: 0,
     GetSecretValue: 0,
+    PutSecretValue: 0,
+    DescribeSecret: 0,
+    GetApiKey: 0,
   };
   faultFor: StandInOptions['faultFor'];
+  private readonly putVersions = new Map<string, string>();
   private readonly byToken = new Map<string, { fingerprint: string; task: LaunchedTask }>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private server: Server | undefined;
@@ -184,6 +199,7 @@ export class AwsStandIn {
     return {
       AWS_ENDPOINT_URL_ECS: endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_ENDPOINT_URL_API_GATEWAY: endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'AKIDSTANDIN',
       AWS_SECRET_ACCESS_KEY: 'stand-in-secret',
@@ -239,7 +255,13 @@ export class AwsStandIn {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-    const target = String(req.headers['x-amz-target'] ?? '');
+    const apiKey = /^\/apikeys\/([^/?]+)/.exec(req.url ?? '');
+    if (req.method === 'GET' && apiKey) {
+      input.apiKey = decodeURIComponent(apiKey[1] ?? '');
+      input.includeValue =
+        new URL(req.url ?? '/', 'http://stand-in').searchParams.get('includeValue') === 'true';
+    }
+    const target = apiKey ? 'APIGateway.GetApiKey' : String(req.headers['x-amz-target'] ?? '');
     const signedWith = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
     if (signedWith !== undefined) this.accessKeyIds.add(signedWith);
     const operation = target.split('.').pop() as Operation;
@@ -280,6 +302,12 @@ export class AwsStandIn {
         return this.listTasks(input);
       case 'DescribeTasks':
         return this.describeTasks(input);
+      case 'PutSecretValue':
+        return this.putSecretValue(input);
+      case 'DescribeSecret':
+        return this.describeSecret(input);
+      case 'GetApiKey':
+        return this.getApiKey(input);
       default:
         return this.getSecretValue(input);
     }
@@ -425,7 +453,70 @@ export class AwsStandIn {
     }
     return {
       status: 200,
-      body: { ARN: id, Name: id.split(':').pop(), SecretString: value, VersionId: 'v1' },
+      body: {
+        ARN: id,
+        Name: id.split(':').pop(),
+        SecretString: value,
+        VersionId: this.secretVersions.get(id) ?? 'v1',
+      },
+    };
+  }
+
+  /**
+   * Secrets Manager PutSecretValue: the value becomes AWSCURRENT under `ClientRequestToken` (its
+   * version id). The same token again with the same value changes nothing; with another value it is
+   * a ResourceExistsException, as in Secrets Manager.
+   */
+  private putSecretValue(input: Record<string, unknown>): Answer {
+    const id = String(input.SecretId);
+    if (!this.secrets.has(id)) return this.getSecretValue(input);
+    const versionId = String(input.ClientRequestToken ?? `v${++this.seq}`);
+    const known = this.putVersions.get(`${id}\u0000${versionId}`);
+    if (known !== undefined && known !== input.SecretString) {
+      return {
+        status: 400,
+        body: {
+          __type: 'ResourceExistsException',
+          message: `A resource with the ID you requested already exists (version ${versionId})`,
+        },
+      };
+    }
+    this.putVersions.set(`${id}\u0000${versionId}`, String(input.SecretString));
+    this.secrets.set(id, String(input.SecretString));
+    this.secretVersions.set(id, versionId);
+    return {
+      status: 200,
+      body: { ARN: id, Name: id.split(':').pop(), VersionId: versionId, VersionStages: ['AWSCURRENT'] },
+    };
+  }
+
+  /** Secrets Manager DescribeSecret: the versions and their stages, never the value. */
+  private describeSecret(input: Record<string, unknown>): Answer {
+    const id = String(input.SecretId);
+    if (!this.secrets.has(id)) return this.getSecretValue(input);
+    return {
+      status: 200,
+      body: {
+        ARN: id,
+        Name: id.split(':').pop(),
+        VersionIdsToStages: { [this.secretVersions.get(id) ?? 'v1']: ['AWSCURRENT'] },
+      },
+    };
+  }
+
+  /** API Gateway GetApiKey (REST JSON): the value only with `includeValue=true`, as the real API. */
+  private getApiKey(input: Record<string, unknown>): Answer {
+    const id = String(input.apiKey);
+    const value = this.apiKeys.get(id);
+    if (value === undefined) {
+      return {
+        status: 404,
+        body: { __type: 'NotFoundException', message: 'Invalid API Key identifier specified' },
+      };
+    }
+    return {
+      status: 200,
+      body: { id, name: id, enabled: true, ...(input.includeValue === true ? { value } : {}) },
     };
   }
 
