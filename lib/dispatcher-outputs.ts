@@ -1,9 +1,33 @@
 import { Aws, CfnOutput, Fn } from 'aws-cdk-lib';
-import type { AgentDispatcher } from './agent-dispatcher.js';
+import type { Construct } from 'constructs';
 import { type AcaTarget, AZURE_TOKEN_AUDIENCE } from './constructs/aca-target.js';
+import type { DispatcherDashboard } from './constructs/dashboard.js';
+import type { DispatcherFunction } from './constructs/dispatcher-function.js';
+import type { FargateAgent } from './constructs/fargate-agent.js';
+import type { LaunchLedger } from './constructs/launch-ledger.js';
+import type { Network } from './constructs/network.js';
+import type { DispatcherSecrets } from './constructs/secrets.js';
+import type { TaskTrail } from './constructs/task-trail.js';
+import type { WebhookApi } from './constructs/webhook-api.js';
+
+/**
+ * The parts of a pool the outputs name; `AgentDispatcher` has them all. A structural type, so this
+ * module does not import the construct that calls it.
+ */
+export interface OutputSources extends Construct {
+  readonly secrets: DispatcherSecrets;
+  readonly dispatcher: DispatcherFunction;
+  readonly webhookApi: WebhookApi;
+  readonly trail: TaskTrail;
+  readonly dashboard: DispatcherDashboard;
+  readonly network?: Network;
+  readonly agent?: FargateAgent;
+  readonly aca?: AcaTarget;
+  readonly ledger?: LaunchLedger;
+}
 
 /** Outputs that make the next step copy-paste; under the construct, so two pools get distinct ones. */
-export function addDispatcherOutputs(pool: AgentDispatcher): void {
+export function addDispatcherOutputs(pool: OutputSources): void {
   const region = `--region ${Aws.REGION}`;
   const apiKeyCommand = Fn.join('', [
     'aws apigateway get-api-key --api-key ',
@@ -118,7 +142,7 @@ export function addDispatcherOutputs(pool: AgentDispatcher): void {
 }
 
 /** What the operator and, with federation, the Entra ID federated credential need (docs/azure.md). */
-function addAzureOutputs(pool: AgentDispatcher, aca: AcaTarget): void {
+function addAzureOutputs(pool: OutputSources, aca: AcaTarget): void {
   if (!aca.federation) return;
   new CfnOutput(pool, 'AzureFederatedCredentialSubject', {
     description:
