@@ -6,6 +6,7 @@ import type { Env } from '../../config/env-reader.js';
 import type { TrailUpdate } from '../../trail/task-trail.js';
 import { loadAcaConfig } from './aca-config.js';
 import { createAzureCredential } from './azure-credential.js';
+import { FINISHED_EXECUTION_STATUSES } from './execution-statuses.js';
 
 /** What ARM says of one job execution now. */
 export interface ExecutionStatus {
@@ -51,8 +52,6 @@ export function createExecutionReader(env: Env): ExecutionReader {
   };
 }
 
-const STOPPED = new Set(['Succeeded', 'Failed', 'Stopped', 'Degraded']);
-
 /**
  * The trail report of an execution's ARM status. ARM gives no exit code: `Succeeded` means the agent
  * exited 0; `Failed`, `Stopped` and `Degraded` are kept as the stop code.
@@ -60,7 +59,7 @@ const STOPPED = new Set(['Succeeded', 'Failed', 'Stopped', 'Degraded']);
 export function updateFromExecution(taskId: string, execution: ExecutionStatus): TrailUpdate {
   const status = execution.status ?? 'Unknown';
   const iso = (date: Date | undefined) => (date === undefined ? undefined : new Date(date).toISOString());
-  const stopped = STOPPED.has(status);
+  const stopped = FINISHED_EXECUTION_STATUSES.has(status);
   return {
     taskId,
     steps: {
