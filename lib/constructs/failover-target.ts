@@ -1,6 +1,6 @@
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { FailoverConfig } from '../config/stack-config.js';
+import type { FailoverConfig } from '../config/failover-config.js';
 import { grantEcsLaunch } from './ecs-launch-grants.js';
 
 /** Prefix of the failover target's variables (`FAILOVER_TARGETS=ecs:SECONDARY`). */
