@@ -1,10 +1,35 @@
 import { Aws, CfnOutput, Fn } from 'aws-cdk-lib';
-import type { AgentDispatcher } from './agent-dispatcher.js';
+import type { Construct } from 'constructs';
 import { type AcaTarget, AZURE_TOKEN_AUDIENCE } from './constructs/aca-target.js';
+import type { DispatcherDashboard } from './constructs/dashboard.js';
+import type { DispatcherFunction } from './constructs/dispatcher-function.js';
+import type { FargateAgent } from './constructs/fargate-agent.js';
+import type { LaunchLedger } from './constructs/launch-ledger.js';
+import type { Network } from './constructs/network.js';
 import type { ScalrRegistration } from './constructs/scalr-registration.js';
+import type { DispatcherSecrets } from './constructs/secrets.js';
+import type { TaskTrail } from './constructs/task-trail.js';
+import type { WebhookApi } from './constructs/webhook-api.js';
+
+/**
+ * The parts of a pool the outputs name; `AgentDispatcher` has them all. A structural type, so this
+ * module does not import the construct that calls it.
+ */
+export interface OutputSources extends Construct {
+  readonly secrets: DispatcherSecrets;
+  readonly dispatcher: DispatcherFunction;
+  readonly webhookApi: WebhookApi;
+  readonly trail: TaskTrail;
+  readonly dashboard: DispatcherDashboard;
+  readonly network?: Network;
+  readonly agent?: FargateAgent;
+  readonly aca?: AcaTarget;
+  readonly ledger: LaunchLedger;
+  readonly scalrRegistration?: ScalrRegistration;
+}
 
 /** Outputs that make the next step copy-paste; under the construct, so two pools get distinct ones. */
-export function addDispatcherOutputs(pool: AgentDispatcher): void {
+export function addDispatcherOutputs(pool: OutputSources): void {
   const region = `--region ${Aws.REGION}`;
   const apiKeyCommand = Fn.join('', [
     'aws apigateway get-api-key --api-key ',
@@ -118,24 +143,24 @@ export function addDispatcherOutputs(pool: AgentDispatcher): void {
 }
 
 /** What `npm run doctor` reads to check the registered pool (ids and ARNs, no secret). */
-function addScalrOutputs(pool: AgentDispatcher, registration: ScalrRegistration): void {
-  const config = pool.config.scalrRegistration;
+function addScalrOutputs(pool: OutputSources, registration: ScalrRegistration): void {
+  const config = registration.registration;
   new CfnOutput(pool, 'ScalrAgentPoolId', {
     description: 'Scalr agent pool the stack registered (serverless webhook and pool token set on deploy)',
     value: registration.poolId,
   });
   new CfnOutput(pool, 'ScalrApiUrl', {
     description: 'Scalr account URL the pool is registered in',
-    value: config?.scalrUrl ?? '',
+    value: config.scalrUrl,
   });
   new CfnOutput(pool, 'ScalrApiTokenSecretArn', {
     description: 'Secret holding the Scalr API token the registration (and npm run doctor) use',
-    value: config?.apiTokenSecretArn ?? '',
+    value: config.apiTokenSecretArn,
   });
 }
 
 /** What the operator and, with federation, the Entra ID federated credential need (docs/azure.md). */
-function addAzureOutputs(pool: AgentDispatcher, aca: AcaTarget): void {
+function addAzureOutputs(pool: OutputSources, aca: AcaTarget): void {
   if (!aca.federation) return;
   new CfnOutput(pool, 'AzureFederatedCredentialSubject', {
     description:

@@ -1,5 +1,5 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsClientOptions } from '../aws/client-options.js';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { lazySecretsManager } from '../aws/lazy-clients.js';
 import { type DispatcherConfig, loadDispatcherConfig, type SecretSource } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
 import { ConfigError } from '../errors.js';
@@ -67,11 +67,7 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
     });
   }
 
-  let secretsManager = overrides.secretsManager;
-  const client = () => {
-    secretsManager ??= new SecretsManagerClient({ maxAttempts: 2, ...awsClientOptions() });
-    return secretsManager;
-  };
+  const client = lazySecretsManager(overrides.secretsManager);
   const cacheFor = (source: SecretSource) =>
     new SecretCache(secretFetcher(source, client, config.retryAfterSeconds), {
       retryAfterSeconds: config.retryAfterSeconds,

@@ -1,3 +1,7 @@
+// Longer than most modules (about 380 lines) on purpose: one webhook's whole path, from the method and
+// the bearer check through parsing, launching and the answer to the failure log, stays in one class so
+// its order reads top to bottom. Each step's own logic lives in auth/, http/, webhook/, trail/ and the
+// launchers; what is left here is the sequence and its error handling.
 import { randomUUID } from 'node:crypto';
 import { bearerCredential, credentialMatches } from '../auth/bearer.js';
 import type { DispatcherConfig } from '../config/config.js';

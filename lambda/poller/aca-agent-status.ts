@@ -1,4 +1,5 @@
 import type { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
+import { FINISHED_EXECUTION_STATUSES } from '../launchers/aca/execution-statuses.js';
 import {
   type AgentPhase,
   type AgentStatusReader,
@@ -8,7 +9,6 @@ import {
 } from './agent-status.js';
 
 const RUNNING = new Set(['Running']);
-const FINISHED = new Set(['Succeeded', 'Failed', 'Stopped', 'Degraded']);
 
 /**
  * Phases of this pool's Container Apps job executions, one ARM GET per execution by name (the job's
@@ -46,7 +46,7 @@ export class AcaAgentStatus implements AgentStatusReader {
       if (RUNNING.has(status)) {
         return runningPhase(execution.startTime?.getTime(), this.now(), this.agentStartupSeconds * 1000);
       }
-      if (FINISHED.has(status)) return 'finished';
+      if (FINISHED_EXECUTION_STATUSES.has(status)) return 'finished';
       return 'starting';
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return notFoundPhase(agent, this.now());

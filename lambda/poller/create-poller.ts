@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsClientOptions } from '../aws/client-options.js';
+import { lazySecretsManager } from '../aws/lazy-clients.js';
 import type { DispatcherConfig } from '../config/config.js';
 import { type Env, EnvReader } from '../config/env-reader.js';
 import { ConfigError } from '../errors.js';
@@ -59,14 +59,11 @@ export async function createPoller(env: Env, overrides: PollerOverrides): Promis
     maxBodyBytes: 0,
   };
   const launcher = await createLauncher({ env, config: dispatcherConfig, logger, ledger: overrides.ledger });
-  let secretsManager: SecretsManagerClient | undefined;
-  const token = new SecretCache(
-    secretFetcher(config.agentToken, () => {
-      secretsManager ??= new SecretsManagerClient({ maxAttempts: 2, ...awsClientOptions() });
-      return secretsManager;
-    }),
-    { ttlMs: 300_000, staleMs: 900_000, retryAfterSeconds: config.pollingIntervalSeconds },
-  );
+  const token = new SecretCache(secretFetcher(config.agentToken, lazySecretsManager()), {
+    ttlMs: 300_000,
+    staleMs: 900_000,
+    retryAfterSeconds: config.pollingIntervalSeconds,
+  });
   const poller = new Poller({
     scaling: config.scaling,
     readPending: async (signal) => {

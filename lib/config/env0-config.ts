@@ -1,4 +1,5 @@
-import type { ContextReader } from './stack-config.js';
+import type { ContextReader } from './context-reader.js';
+import { COMPLETE_ARN_HINT, SECRET_ARN } from './context-schemas.js';
 
 /** Settings of the env0 pull-mode poller (`source=env0`); each KEDA parameter keeps its KEDA name. */
 export interface Env0StackConfig {
@@ -25,7 +26,7 @@ const VERSION = /^\d+\.\d+\.\d+$/;
 const LOG_LEVEL = /^(debug|info|warn|error)$/;
 
 /** Reads the `source=env0` keys; problems go to the reader so one synth lists them all. */
-export function readEnv0(context: ContextReader, secretArn: RegExp, arnHint: string): Env0StackConfig {
+export function readEnv0(context: ContextReader): Env0StackConfig {
   const queueStateUrl = context.string('env0QueueStateUrl', /^https:\/\/[^\s@]+$/, 'an https:// URL');
   const pollingIntervalSeconds = context.integer('pollingInterval', 5, 3600);
   if (pollingIntervalSeconds <= 60 ? 60 % pollingIntervalSeconds !== 0 : pollingIntervalSeconds % 60 !== 0) {
@@ -52,8 +53,8 @@ export function readEnv0(context: ContextReader, secretArn: RegExp, arnHint: str
   }
   const agentTokenSecretArn = context.string(
     'env0AgentTokenSecretArn',
-    secretArn,
-    `${arnHint} of a Secrets Manager secret, or empty to create the secret`,
+    SECRET_ARN,
+    `${COMPLETE_ARN_HINT} of a Secrets Manager secret, or empty to create the secret`,
   );
   if (context.peek('target') === 'aca' && agentTokenSecretArn === '') {
     context.problem(

@@ -1,4 +1,4 @@
-import type { ContextReader } from './stack-config.js';
+import type { ContextReader } from './context-reader.js';
 
 /**
  * Opt-in Scalr registration (docs/deploy.md#one-command-deploy): the stack makes the agent pool a
@@ -22,15 +22,6 @@ export interface ScalrRegistrationConfig {
    */
   readonly headersRevision: number;
 }
-
-/** The registration's context keys with their defaults; spread into `CONTEXT_DEFAULTS`. */
-export const SCALR_REGISTRATION_DEFAULTS = {
-  scalrApiTokenSecretArn: '',
-  scalrAgentPoolId: '',
-  scalrAgentPoolName: '',
-  scalrAgentPoolShared: false,
-  scalrHeadersRevision: 0,
-} as const;
 
 const POOL_ID = /^apool-[a-z0-9]{6,32}$/;
 // Scalr pool names: printable, no leading or trailing space; kept short for the console.

@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { AcaStackConfig } from '../config/stack-config.js';
+import type { AcaStackConfig } from '../config/aca-config.js';
 
 /** Audience Entra ID expects in a federated credential's token. */
 export const AZURE_TOKEN_AUDIENCE = 'api://AzureADTokenExchange';

@@ -1,10 +1,11 @@
-import { ArnFormat, Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV0_TOKEN_PLACEHOLDER } from '../../lambda/poller/token-placeholder.js';
+import { grantEcsLaunch } from './ecs-launch-grants.js';
 import type { Network } from './network.js';
 
 export const ENV0_CONTAINER_NAME = 'env0-agent';
@@ -146,59 +147,21 @@ export class Env0Agent extends Construct {
    * (`replicaTimeout`) on this cluster's tasks, PassRole of the two task roles. No ListTasks.
    */
   grantPoll(role: iam.IRole): void {
-    const stack = Stack.of(this);
-    const clusterCondition = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
-    const tasks = stack.formatArn({
-      service: 'ecs',
-      resource: 'task',
-      resourceName: `${this.cluster.clusterName}/*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-    const family = stack.formatArn({
-      service: 'ecs',
-      resource: 'task-definition',
-      resourceName: `${this.family}:*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-    const statements = [
-      new iam.PolicyStatement({
-        sid: 'RunEnv0Agent',
-        actions: ['ecs:RunTask'],
-        resources: [family],
-        conditions: clusterCondition,
-      }),
-      new iam.PolicyStatement({
-        sid: 'TagEnv0AgentAtLaunch',
-        actions: ['ecs:TagResource'],
-        resources: [tasks],
-        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'ReadAndStopEnv0Agents',
-        actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
-        resources: [tasks],
-        conditions: clusterCondition,
-      }),
-      new iam.PolicyStatement({
-        sid: 'PassEnv0AgentRoles',
-        actions: ['iam:PassRole'],
-        resources: [this.taskRole.roleArn, this.executionRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    ];
-    for (const statement of statements) role.addToPrincipalPolicy(statement);
-    const clusterId = stack.resolve(stack.getLogicalId(this.cluster.node.defaultChild as ecs.CfnCluster));
-    const ecsArn = (resource: string) =>
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:${resource}]`;
-    Validations.of(role).acknowledge(
-      {
-        id: ecsArn(`task-definition/${this.family}:*`),
-        reason: 'Any revision of the env0 agent family: RunTask uses the latest active one.',
+    grantEcsLaunch(this, role, {
+      where: { cluster: this.cluster },
+      family: this.family,
+      passRoleArns: [this.taskRole.roleArn, this.executionRole.roleArn],
+      readActions: ['ecs:DescribeTasks', 'ecs:StopTask'],
+      sids: {
+        run: 'RunEnv0Agent',
+        tag: 'TagEnv0AgentAtLaunch',
+        read: 'ReadAndStopEnv0Agents',
+        pass: 'PassEnv0AgentRoles',
       },
-      {
-        id: ecsArn(`task/<${clusterId}>/*`),
-        reason: 'Task ids exist only after RunTask; limited to this cluster by the ecs:cluster condition.',
+      reasons: {
+        family: 'Any revision of the env0 agent family: RunTask uses the latest active one.',
+        tasks: 'Task ids exist only after RunTask; limited to this cluster by the ecs:cluster condition.',
       },
-    );
+    });
   }
 }

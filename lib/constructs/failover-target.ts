@@ -1,7 +1,7 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { FailoverConfig } from '../config/stack-config.js';
+import type { FailoverConfig } from '../config/failover-config.js';
+import { grantEcsLaunch } from './ecs-launch-grants.js';
 
 /** Prefix of the failover target's variables (`FAILOVER_TARGETS=ecs:SECONDARY`). */
 export const FAILOVER_PREFIX = 'SECONDARY';
@@ -34,50 +34,20 @@ export function grantFailoverLaunch(
   family: string,
   failover: FailoverConfig,
 ): void {
-  const stack = Stack.of(scope);
-  const arn = (resource: string, resourceName: string) =>
-    stack.formatArn({
-      service: 'ecs',
-      region: failover.region,
-      resource,
-      resourceName,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-  const clusterCondition = { ArnEquals: { 'ecs:cluster': arn('cluster', failover.clusterName) } };
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'RunFailoverAgentTask',
-      actions: ['ecs:RunTask'],
-      resources: [arn('task-definition', `${family}:*`)],
-      conditions: clusterCondition,
-    }),
-    new iam.PolicyStatement({
-      sid: 'TagFailoverAgentTaskAtLaunch',
-      actions: ['ecs:TagResource'],
-      resources: [arn('task', `${failover.clusterName}/*`)],
-      conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'PassFailoverAgentRoles',
-      actions: ['iam:PassRole'],
-      resources: [failover.taskRoleArn, failover.executionRoleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    }),
-  ];
-  for (const statement of statements) role.addToPrincipalPolicy(statement);
-
-  const ecsArn = (resource: string) =>
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:${failover.region}:<AWS::AccountId>:${resource}]`;
-  Validations.of(role).acknowledge(
-    {
-      id: ecsArn(`task-definition/${family}:*`),
-      reason:
-        'Any revision of the agent task definition family in the failover Region, so a new revision there needs no policy change here.',
+  grantEcsLaunch(scope, role, {
+    where: { region: failover.region, clusterName: failover.clusterName },
+    family,
+    passRoleArns: [failover.taskRoleArn, failover.executionRoleArn],
+    sids: {
+      run: 'RunFailoverAgentTask',
+      tag: 'TagFailoverAgentTaskAtLaunch',
+      pass: 'PassFailoverAgentRoles',
     },
-    {
-      id: ecsArn(`task/${failover.clusterName}/*`),
-      reason:
+    reasons: {
+      family:
+        'Any revision of the agent task definition family in the failover Region, so a new revision there needs no policy change here.',
+      tasks:
         'Task ids in the failover cluster are only known after RunTask; TagResource is further limited to ecs:CreateAction=RunTask.',
     },
-  );
+  });
 }

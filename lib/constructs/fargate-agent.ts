@@ -1,11 +1,16 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+// About 360 lines: the cluster, the task definition with its two roles and the three image sources
+// (each with the grants and cdk-nag acknowledgements it needs) belong to one agent and change together.
+// The launch grant is shared (ecs-launch-grants.ts); the network is its own construct.
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ecrRepository from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { CpuArchitecture, EcsCapacity, ImageSource } from '../config/stack-config.js';
+import type { CpuArchitecture, ImageSource } from '../config/agent-config.js';
+import type { EcsCapacity } from '../config/capacity-config.js';
+import { grantEcsLaunch } from './ecs-launch-grants.js';
 import type { Network } from './network.js';
 import { grantReadBothForms } from './secrets.js';
 
@@ -335,64 +340,23 @@ export class FargateAgent extends Construct {
    * launched is never decided from a listing (the clientToken or the launch ledger decides).
    */
   grantLaunch(role: iam.IRole): void {
-    const stack = Stack.of(this);
-    const clusterCondition = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
-    // Task ids are only known after RunTask: every task of the agent cluster.
-    const agentTasks = stack.formatArn({
-      service: 'ecs',
-      resource: 'task',
-      resourceName: `${this.cluster.clusterName}/*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-    const statements = [
-      new iam.PolicyStatement({
-        sid: 'RunAgentTask',
-        actions: ['ecs:RunTask'],
-        resources: [
-          stack.formatArn({
-            service: 'ecs',
-            resource: 'task-definition',
-            resourceName: `${this.family}:*`,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
-        conditions: clusterCondition,
-      }),
-      new iam.PolicyStatement({
-        sid: 'TagAgentTaskAtLaunch',
-        actions: ['ecs:TagResource'],
-        resources: [agentTasks],
-        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-      }),
-      new iam.PolicyStatement({
-        // Only after a ConflictException: the conflicting task's tags tell a reused key from a redeploy.
-        sid: 'ReadAgentTaskTags',
-        actions: ['ecs:DescribeTasks'],
-        resources: [agentTasks],
-        conditions: clusterCondition,
-      }),
-      new iam.PolicyStatement({
-        sid: 'PassAgentRoles',
-        actions: ['iam:PassRole'],
-        resources: [this.taskRole.roleArn, this.executionRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    ];
-    for (const statement of statements) role.addToPrincipalPolicy(statement);
-
-    const clusterId = stack.resolve(stack.getLogicalId(this.cluster.node.defaultChild as ecs.CfnCluster));
-    const task = (resource: string) =>
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:${resource}]`;
-    Validations.of(role).acknowledge(
-      {
-        id: task(`task-definition/${this.family}:*`),
-        reason: 'Any revision of the agent task definition family, so a new revision needs no policy change.',
+    grantEcsLaunch(this, role, {
+      where: { cluster: this.cluster },
+      family: this.family,
+      passRoleArns: [this.taskRole.roleArn, this.executionRole.roleArn],
+      // Only after a ConflictException: the conflicting task's tags tell a reused key from a redeploy.
+      readActions: ['ecs:DescribeTasks'],
+      sids: {
+        run: 'RunAgentTask',
+        tag: 'TagAgentTaskAtLaunch',
+        read: 'ReadAgentTaskTags',
+        pass: 'PassAgentRoles',
       },
-      {
-        id: task(`task/<${clusterId}>/*`),
-        reason:
+      reasons: {
+        family: 'Any revision of the agent task definition family, so a new revision needs no policy change.',
+        tasks:
           'Task ids are only known after RunTask; TagResource is further limited to ecs:CreateAction=RunTask.',
       },
-    );
+    });
   }
 }

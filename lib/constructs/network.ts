@@ -1,7 +1,7 @@
 import { Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import type { NetworkConfig } from '../config/stack-config.js';
+import type { NetworkConfig } from '../config/network-config.js';
 import { readablePath } from './readable-path.js';
 
 /** Props of {@link Network}. */

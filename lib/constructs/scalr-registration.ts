@@ -43,11 +43,14 @@ export class ScalrRegistration extends Construct {
   readonly logGroup: logs.LogGroup;
   /** The pool id after the deployment (`apool-...`). */
   readonly poolId: string;
+  /** What it registers: the account URL, the API token secret, the pool id or name. */
+  readonly registration: ScalrRegistrationConfig;
 
   constructor(scope: Construct, id: string, props: ScalrRegistrationProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const reg = props.registration;
+    this.registration = reg;
     const apiTokenSecret = secretsmanager.Secret.fromSecretCompleteArn(
       this,
       'ApiTokenSecret',

@@ -1,11 +1,8 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { STSClient } from '@aws-sdk/client-sts';
-import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
-import { awsClientOptions } from '../../aws/client-options.js';
 import type { Env } from '../../config/env-reader.js';
 import type { TrailUpdate } from '../../trail/task-trail.js';
 import { loadAcaConfig } from './aca-config.js';
-import { createAzureCredential } from './azure-credential.js';
+import { createArmClient } from './arm-client.js';
+import { FINISHED_EXECUTION_STATUSES } from './execution-statuses.js';
 
 /** What ARM says of one job execution now. */
 export interface ExecutionStatus {
@@ -24,23 +21,7 @@ export type ExecutionReader = (name: string, signal: AbortSignal) => Promise<Exe
  */
 export function createExecutionReader(env: Env): ExecutionReader {
   const aca = loadAcaConfig(env);
-  let sts: STSClient | undefined;
-  let secretsManager: SecretsManagerClient | undefined;
-  const credential = createAzureCredential(aca, {
-    sts: () => {
-      sts ??= new STSClient({ maxAttempts: 2, ...awsClientOptions() });
-      return sts;
-    },
-    secretsManager: () => {
-      secretsManager ??= new SecretsManagerClient({ maxAttempts: 2, ...awsClientOptions() });
-      return secretsManager;
-    },
-  });
-  const client = new ContainerAppsAPIClient(credential, aca.subscriptionId, {
-    endpoint: aca.armEndpoint,
-    credentials: { scopes: [`${aca.armEndpoint}/.default`] },
-    retryOptions: { maxRetries: 0 },
-  });
+  const client = createArmClient(aca);
   return async (name, signal) => {
     try {
       return await client.jobExecution(aca.resourceGroup, aca.jobName, name, { abortSignal: signal });
@@ -51,8 +32,6 @@ export function createExecutionReader(env: Env): ExecutionReader {
   };
 }
 
-const STOPPED = new Set(['Succeeded', 'Failed', 'Stopped', 'Degraded']);
-
 /**
  * The trail report of an execution's ARM status. ARM gives no exit code: `Succeeded` means the agent
  * exited 0; `Failed`, `Stopped` and `Degraded` are kept as the stop code.
@@ -60,7 +39,7 @@ const STOPPED = new Set(['Succeeded', 'Failed', 'Stopped', 'Degraded']);
 export function updateFromExecution(taskId: string, execution: ExecutionStatus): TrailUpdate {
   const status = execution.status ?? 'Unknown';
   const iso = (date: Date | undefined) => (date === undefined ? undefined : new Date(date).toISOString());
-  const stopped = STOPPED.has(status);
+  const stopped = FINISHED_EXECUTION_STATUSES.has(status);
   return {
     taskId,
     steps: {

@@ -1,5 +1,4 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsClientOptions } from '../../aws/client-options.js';
+import { lazySecretsManager } from '../../aws/lazy-clients.js';
 import { ConfigError } from '../../errors.js';
 import { SecretCache } from '../../secrets/secret-cache.js';
 import { secretFetcher } from '../../secrets/secrets-manager-fetcher.js';
@@ -18,14 +17,10 @@ export function createDockerLauncher({ env, config }: LauncherContext): DockerLa
   // Only `aca` may run without a token source, so this is a guard for the type checker.
   if (tokenSource === undefined)
     throw new ConfigError('AGENT_TOKEN is not set: expected the Scalr agent pool token');
-  let client: SecretsManagerClient | undefined;
-  const token = new SecretCache(
-    secretFetcher(tokenSource, () => {
-      client ??= new SecretsManagerClient({ maxAttempts: 2, ...awsClientOptions() });
-      return client;
-    }),
-    { ttlMs: config.secretTtlSeconds * 1000, staleMs: config.secretStaleSeconds * 1000 },
-  );
+  const token = new SecretCache(secretFetcher(tokenSource, lazySecretsManager()), {
+    ttlMs: config.secretTtlSeconds * 1000,
+    staleMs: config.secretStaleSeconds * 1000,
+  });
   return new DockerLauncher({
     config: dockerConfig,
     engine: new DockerEngine(dockerConfig.endpoint),

@@ -1,10 +1,6 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { STSClient } from '@aws-sdk/client-sts';
-import { ContainerAppsAPIClient } from '@azure/arm-appcontainers';
-import { awsClientOptions } from '../../aws/client-options.js';
 import type { Env } from '../../config/env-reader.js';
 import { loadAcaConfig } from '../../launchers/aca/aca-config.js';
-import { createAzureCredential } from '../../launchers/aca/azure-credential.js';
+import { createArmClient } from '../../launchers/aca/arm-client.js';
 import { AcaAgentStatus } from '../aca-agent-status.js';
 
 /**
@@ -13,14 +9,11 @@ import { AcaAgentStatus } from '../aca-agent-status.js';
  */
 export function createAcaStatus(env: Env, agentStartupSeconds: number): AcaAgentStatus {
   const aca = loadAcaConfig(env);
-  const credential = createAzureCredential(aca, {
-    sts: () => new STSClient({ maxAttempts: 2, ...awsClientOptions() }),
-    secretsManager: () => new SecretsManagerClient({ maxAttempts: 2, ...awsClientOptions() }),
-  });
-  const client = new ContainerAppsAPIClient(credential, aca.subscriptionId, {
-    endpoint: aca.armEndpoint,
-    credentials: { scopes: [`${aca.armEndpoint}/.default`] },
-    retryOptions: { maxRetries: 0 },
-  });
-  return new AcaAgentStatus(client, aca.resourceGroup, aca.jobName, Date.now, agentStartupSeconds);
+  return new AcaAgentStatus(
+    createArmClient(aca),
+    aca.resourceGroup,
+    aca.jobName,
+    Date.now,
+    agentStartupSeconds,
+  );
 }
