@@ -1,3 +1,5 @@
+// About 370 lines: claim, resolution of what earlier holders left pending and the walk over the legs
+// share one lease and one record; split apart, each piece would need the others' invariants restated.
 import { randomUUID } from 'node:crypto';
 import { ConfigError, IdempotencyKeyReusedError, TemporarilyUnavailableError } from '../errors.js';
 import type { LaunchLedger, LedgerAttempt, LedgerRecord } from '../ledger/launch-ledger.js';

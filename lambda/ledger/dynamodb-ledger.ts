@@ -1,3 +1,5 @@
+// About 370 lines: each ledger operation is one conditional write whose lost answer is recognised by
+// its owner token; they share the item's layout and the former ACA DedupStore's records.
 import {
   type AttributeValue,
   DeleteItemCommand,
