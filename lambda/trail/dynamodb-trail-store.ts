@@ -28,6 +28,7 @@ const STRING_FACTS = [
   'platform',
   'launchId',
   'capacityProvider',
+  'region',
   'logsUrl',
   'stopCode',
   'stopReason',

@@ -69,6 +69,7 @@ export function updateFromEcsEvent(event: EcsTaskEvent, context: EcsEventContext
       platform: 'ecs',
       launchId: detail.taskArn,
       capacityProvider: detail.capacityProviderName,
+      region,
       logsUrl: logsUrl(context, region, detail.taskArn),
     },
     steps: {

@@ -100,7 +100,10 @@ export class TrailConsumer {
     this.firstTimeMetrics(before, update);
   }
 
-  /** `TimeToRunning` when RUNNING is first recorded; `AgentsStopped` by exit and stop code when STOPPED is. */
+  /**
+   * `TimeToRunning` when RUNNING is first recorded (once without dimensions, once by `Platform` and
+   * `Region` for the per-platform percentiles); `AgentsStopped` by exit and stop code when STOPPED is.
+   */
   private firstTimeMetrics(before: TaskTrail | undefined, update: TrailUpdate): void {
     const running = update.steps?.running;
     if (running !== undefined && before?.steps.running === undefined) {
@@ -110,11 +113,11 @@ export class TrailConsumer {
         before?.steps.provisioning ??
         update.steps?.provisioning;
       if (from !== undefined) {
-        this.options.metrics.emit(
-          [{ name: 'TimeToRunning', value: Date.parse(running) - Date.parse(from), unit: 'Milliseconds' }],
-          {},
-          { taskId: update.taskId },
-        );
+        // Clocks of two services: never negative, or CloudWatch drops the percentiles of the period.
+        const value = Math.max(0, Date.parse(running) - Date.parse(from));
+        const metric = [{ name: 'TimeToRunning', value, unit: 'Milliseconds' as const }];
+        this.options.metrics.emit(metric, {}, { taskId: update.taskId });
+        this.options.metrics.emit(metric, runningDimensions(before, update), { taskId: update.taskId });
       }
     }
     if (update.steps?.stopped !== undefined && before?.steps.stopped === undefined) {
@@ -129,4 +132,15 @@ export class TrailConsumer {
       );
     }
   }
+}
+
+/** Where the agent ran, for `TimeToRunning` by platform and Region; `unknown` when no report said. */
+export function runningDimensions(
+  before: TaskTrail | undefined,
+  update: TrailUpdate,
+): Record<string, string> {
+  return {
+    Platform: update.facts?.platform ?? before?.platform ?? 'unknown',
+    Region: update.facts?.region ?? before?.region ?? 'unknown',
+  };
 }

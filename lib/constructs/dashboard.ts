@@ -117,6 +117,7 @@ export class DispatcherDashboard extends Construct {
         width: 8,
       }),
     );
+    this.dashboard.addWidgets(...timeToRunningByWhereWidgets(ns));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Agents stopped by exit code and stop code',
@@ -136,4 +137,28 @@ export class DispatcherDashboard extends Construct {
       }),
     );
   }
+}
+
+/**
+ * Webhook to RUNNING, p50 and p95, one line per platform and Region (`TimeToRunning` by `Platform`
+ * and `Region`, emitted by the trail consumer). SEARCH finds the pairs that exist — a failover Region
+ * or an Azure location appears once an agent ran there — and percentiles work on it because every
+ * value is sent raw (EMF), never as a statistic set.
+ */
+export function timeToRunningByWhereWidgets(namespace: string): cloudwatch.IWidget[] {
+  return ['p50', 'p95'].map(
+    (stat) =>
+      new cloudwatch.GraphWidget({
+        title: `Webhook to RUNNING ${stat} by platform and Region, ms`,
+        left: [
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${namespace},Platform,Region} MetricName="TimeToRunning"', '${stat}', 300)`,
+            label: `${stat} \${PROP('Dim.Platform')} \${PROP('Dim.Region')}`,
+            period: PERIOD,
+            usingMetrics: {},
+          }),
+        ],
+        width: 12,
+      }),
+  );
 }

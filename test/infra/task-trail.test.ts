@@ -121,6 +121,19 @@ describe('task trail, dashboard and the not-RUNNING alarm (target=ecs)', () => {
       expect(body).toContain(text);
     }
   });
+  it('shows webhook to RUNNING p50 and p95 by platform and Region', () => {
+    const body = JSON.stringify(
+      Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody,
+    );
+    for (const stat of ['p50', 'p95']) {
+      expect(body).toMatch(
+        new RegExp(
+          `SEARCH\\('\\{AgentDispatcher/ScalrAgentDispatcher,Platform,Region\\} MetricName=[^']*TimeToRunning[^']*', '${stat}', 300\\)`,
+        ),
+      );
+      expect(body).toContain(`Webhook to RUNNING ${stat} by platform and Region, ms`);
+    }
+  });
 });
 
 describe('task trail on target=aca', () => {
