@@ -23,6 +23,7 @@ const consumer = new TrailConsumer({
     containerName: env.optional('AGENT_CONTAINER_NAME') ?? 'agent',
     logGroup: env.optional('AGENT_LOG_GROUP'),
     logStreamPrefix: env.optional('AGENT_LOG_STREAM_PREFIX'),
+    logRegion: env.optional('AWS_REGION'),
   },
   notRunningAfterMs: env.integer('NOT_RUNNING_AFTER_MINUTES', 10, 1, 1440) * 60_000,
   sweepWindowMs: env.integer('SWEEP_WINDOW_MINUTES', 360, 10, 10_080) * 60_000,

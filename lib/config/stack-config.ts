@@ -12,6 +12,7 @@ export { FARGATE_TASK_SIZES };
 /** How the stack reads one context key; `app.node.tryGetContext` in `bin/app.ts`. */
 export type ContextLookup = (key: string) => unknown;
 
+import { AGENT_EVENTS_DEFAULTS, type AgentEventsConfig, readAgentEvents } from './agent-events-config.js';
 import { type Env0StackConfig, readEnv0 } from './env0-config.js';
 
 export const STACK_TARGETS = ['ecs', 'aca'] as const;
@@ -166,7 +167,7 @@ export interface AcaStackConfig {
 }
 
 /** Everything `bin/app.ts` needs to build the stack. */
-export interface StackConfig {
+export interface StackConfig extends AgentEventsConfig {
   readonly stackName: string;
   /** `scalr-webhook` (Scalr calls the webhook API) or `env0` (a poller reads env0's queue; docs/env0.md). */
   readonly source: StackSource;
@@ -288,6 +289,7 @@ export const CONTEXT_DEFAULTS = {
   agentStartupSeconds: 60,
   replicaRetryLimit: 0,
   parallelism: 1,
+  ...AGENT_EVENTS_DEFAULTS,
 } as const;
 
 /** Context keys still read under their former name: former -> current. */
@@ -796,6 +798,7 @@ export function parseStackConfig(lookup: ContextLookup, heading?: string): Stack
     ledgerTtlSeconds: readLedgerTtl(context),
     taskTrailDays: context.integer('taskTrailDays', 7, 365),
     notRunningAlarmMinutes: context.integer('notRunningAlarmMinutes', 2, 1440),
+    ...readAgentEvents(context),
     ...(source === 'env0' ? { env0: readEnv0(context, SECRET_ARN, COMPLETE_ARN_HINT) } : {}),
   };
   if (context.problems.length > 0) throw new StackConfigError(context.problems, heading);

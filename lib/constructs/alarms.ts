@@ -19,6 +19,12 @@ export interface AgentTaskWatch {
    * @default 'scalr-'
    */
   readonly startedByPrefix?: string;
+  /**
+   * Clusters of the same agents elsewhere (a failover Region's, its events forwarded to this Region's
+   * default bus): their failures alarm here too.
+   * @default - none
+   */
+  readonly otherClusterArns?: readonly string[];
 }
 
 /** Props of {@link DispatcherAlarms}. */
@@ -136,7 +142,7 @@ export class DispatcherAlarms extends Construct {
           source: ['aws.ecs'],
           detailType: ['ECS Task State Change'],
           detail: {
-            clusterArn: [props.agentTasks.cluster.clusterArn],
+            clusterArn: [props.agentTasks.cluster.clusterArn, ...(props.agentTasks.otherClusterArns ?? [])],
             lastStatus: ['STOPPED'],
             startedBy: [{ prefix: props.agentTasks.startedByPrefix ?? 'scalr-' }],
             $or: [{ stopCode: ['TaskFailedToStart'] }, { containers: { exitCode: [{ 'anything-but': 0 }] } }],

@@ -23,6 +23,17 @@ export function failoverEnvironment(failover: FailoverConfig): Record<string, st
   };
 }
 
+/** ARN of the agent cluster in the failover Region (its task events are forwarded to this Region). */
+export function failoverClusterArn(scope: Construct, failover: FailoverConfig): string {
+  return Stack.of(scope).formatArn({
+    service: 'ecs',
+    region: failover.region,
+    resource: 'cluster',
+    resourceName: failover.clusterName,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+}
+
 /**
  * Mirrors `FargateAgent.grantLaunch` for the cluster in the failover Region: RunTask of the same family
  * on that cluster only, tagging only at launch, PassRole of the failover

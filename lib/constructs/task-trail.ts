@@ -27,6 +27,12 @@ export interface TrailAgentTasks {
    * @default 'scalr-'
    */
   readonly startedByPrefix?: string;
+  /**
+   * Clusters of the same agents elsewhere (a failover Region's, its events forwarded to this Region's
+   * default bus, or a second cluster here): their events feed the same trail.
+   * @default - none
+   */
+  readonly otherClusterArns?: readonly string[];
 }
 
 /** Props of {@link TaskTrail}. */
@@ -190,7 +196,7 @@ export class TaskTrail extends Construct {
           source: ['aws.ecs'],
           detailType: ['ECS Task State Change'],
           detail: {
-            clusterArn: [agent.cluster.clusterArn],
+            clusterArn: [agent.cluster.clusterArn, ...(agent.otherClusterArns ?? [])],
             startedBy: [{ prefix: agent.startedByPrefix ?? 'scalr-' }],
           },
         },

@@ -1,0 +1,30 @@
+import type { ContextReader } from './stack-config.js';
+
+/** The context key of a failover Region's stack that sends its agent task events to the primary's Region. */
+export const AGENT_EVENTS_DEFAULTS = { forwardAgentEventsTo: '' } as const;
+
+/** Where this stack's agent task events also go (docs/operations.md, "Failover agents"). */
+export interface AgentEventsConfig {
+  /**
+   * The primary stack's Region: a rule sends this stack's ECS Task State Changes to that Region's
+   * default event bus, where the primary's trail and agent-failure alarm see them. Empty: none.
+   */
+  readonly forwardAgentEventsTo: string;
+}
+
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+
+/** Reads `forwardAgentEventsTo`; problems go to the reader so one synth lists them all. */
+export function readAgentEvents(context: ContextReader): AgentEventsConfig {
+  const region = context.string(
+    'forwardAgentEventsTo',
+    REGION,
+    "the primary stack's AWS Region, e.g. eu-west-1, or empty",
+  );
+  if (region !== '' && context.peek('target') === 'aca') {
+    context.problem(
+      'forwardAgentEventsTo is set with target=aca: only ECS agent tasks have task events to forward',
+    );
+  }
+  return { forwardAgentEventsTo: region };
+}
