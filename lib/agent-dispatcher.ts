@@ -262,6 +262,7 @@ export class AgentDispatcher extends Construct {
       metricNamespace,
       agentTaskEventsLogGroupName: `/aws/events/${this.name}/agent-task-failures`,
       logRetention: retention,
+      statusSweptAgents: this.aca ? { platform: 'aca' } : undefined,
     });
 
     this.dashboard = new DispatcherDashboard(this, 'Dashboard', {
@@ -317,11 +318,18 @@ export class AgentDispatcher extends Construct {
         logStreamPrefix: AGENT_LOG_STREAM_PREFIX,
         otherClusterArns: this.otherClusterArns(config),
       },
+      statusSweep: this.aca && {
+        platform: 'aca',
+        environment: this.aca.dispatcherEnvironment(),
+        secretArns: config.aca?.auth.mode === 'client-secret' ? [config.aca.auth.credentialsSecretArn] : [],
+      },
       ttlDays: config.taskTrailDays,
       notRunningAfterMinutes: config.notRunningAlarmMinutes,
       metricNamespace,
       logRetention: retention,
     });
+    // The sweep signs in to Azure as the dispatcher does (its own federated credential: docs/azure.md).
+    if (this.aca) this.aca.grantLaunch(trail.consumerRole);
     for (const [name, value] of Object.entries(trail.dispatcherEnvironment())) {
       this.dispatcher.function.addEnvironment(name, value);
     }
