@@ -118,6 +118,7 @@ export class DispatcherDashboard extends Construct {
       }),
     );
     this.dashboard.addWidgets(...timeToRunningByWhereWidgets(ns));
+    this.dashboard.addWidgets(...agentFailureWidgets(ns));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Agents stopped by exit code and stop code',
@@ -161,4 +162,39 @@ export function timeToRunningByWhereWidgets(namespace: string): cloudwatch.IWidg
         width: 12,
       }),
   );
+}
+
+/**
+ * Failed agents by platform (`AgentFailures`, from the trail: ECS exits and failed starts, ACA
+ * executions ended Failed/Stopped/Degraded) and the ACA status sweep's failed ARM reads.
+ */
+export function agentFailureWidgets(namespace: string): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Failed agents by platform',
+      left: [
+        new cloudwatch.MathExpression({
+          expression: `SEARCH('{${namespace},Platform} MetricName="AgentFailures"', 'Sum', 300)`,
+          label: `\${PROP('Dim.Platform')}`,
+          period: PERIOD,
+          usingMetrics: {},
+        }),
+      ],
+      stacked: true,
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Status reads failed (ACA sweep: throttled, hung, denied)',
+      left: [
+        new cloudwatch.Metric({
+          namespace,
+          metricName: 'StatusReadFailures',
+          statistic: 'Maximum',
+          period: PERIOD,
+          label: 'failed reads per sweep',
+        }),
+      ],
+      width: 12,
+    }),
+  ];
 }

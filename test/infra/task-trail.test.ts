@@ -133,6 +133,10 @@ describe('task trail, dashboard and the not-RUNNING alarm (target=ecs)', () => {
       );
       expect(body).toContain(`Webhook to RUNNING ${stat} by platform and Region, ms`);
     }
+    expect(body).toContain('Failed agents by platform');
+    expect(body).toMatch(
+      /SEARCH\('\{AgentDispatcher\/ScalrAgentDispatcher,Platform\} MetricName=[^']*AgentFailures/,
+    );
   });
 });
 
