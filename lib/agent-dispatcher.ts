@@ -13,10 +13,15 @@ import { parseDispatcherProps } from './config/dispatcher-props.js';
 import type { DispatcherSettings } from './config/dispatcher-settings.js';
 import type { StackConfig } from './config/stack-config.js';
 import { ACA_LEDGER_LOGICAL_ID, AcaTarget } from './constructs/aca-target.js';
+import { AgentEventsForwarder } from './constructs/agent-events-forwarder.js';
 import { DispatcherAlarms } from './constructs/alarms.js';
 import { DispatcherDashboard } from './constructs/dashboard.js';
 import { DispatcherFunction } from './constructs/dispatcher-function.js';
-import { failoverEnvironment, grantFailoverLaunch } from './constructs/failover-target.js';
+import {
+  failoverClusterArn,
+  failoverEnvironment,
+  grantFailoverLaunch,
+} from './constructs/failover-target.js';
 import { AGENT_CONTAINER_NAME, AGENT_LOG_STREAM_PREFIX, FargateAgent } from './constructs/fargate-agent.js';
 import { LaunchLedger } from './constructs/launch-ledger.js';
 import { Network } from './constructs/network.js';
@@ -114,6 +119,8 @@ export class AgentDispatcher extends Construct {
    * launch path, a key's record answers it across redeploys.
    */
   readonly ledger: LaunchLedger;
+  /** Present with `forwardAgentEventsTo` (a failover Region's stack). */
+  readonly agentEventsForwarder?: AgentEventsForwarder;
 
   /** The webhook REST API (add a WAF web ACL to its stage, or alarms). */
   readonly api: apigateway.RestApi;
@@ -265,13 +272,16 @@ export class AgentDispatcher extends Construct {
       function: this.dispatcher.function,
       functionLogGroup: this.dispatcher.logGroup,
       api: this.webhookApi.api,
-      agentTasks: this.agent ? { cluster: this.agent.cluster } : undefined,
+      agentTasks: this.agent
+        ? { cluster: this.agent.cluster, otherClusterArns: this.otherClusterArns(config) }
+        : undefined,
       topic: props.alarmTopic,
       topicArn: config.alarmTopicArn || undefined,
       email: config.alarmEmail || undefined,
       metricNamespace,
       agentTaskEventsLogGroupName: `/aws/events/${this.name}/agent-task-failures`,
       logRetention: retention,
+      statusSweptAgents: this.aca ? { platform: 'aca' } : undefined,
     });
 
     this.dashboard = new DispatcherDashboard(this, 'Dashboard', {
@@ -296,7 +306,20 @@ export class AgentDispatcher extends Construct {
     this.executionRole = this.agent?.executionRole;
     this.alarmTopic = this.alarms.topic;
 
+    if (this.agent && config.forwardAgentEventsTo) {
+      this.agentEventsForwarder = new AgentEventsForwarder(this, 'AgentEventsForwarder', {
+        cluster: this.agent.cluster,
+        targetRegion: config.forwardAgentEventsTo,
+      });
+    }
+
     addDispatcherOutputs(this);
+  }
+
+  /** The failover Region's agent cluster, whose task events its stack forwards here (`forwardAgentEventsTo`). */
+  private otherClusterArns(config: StackConfig): string[] {
+    const failover = config.ecs?.failover;
+    return failover ? [failoverClusterArn(this, failover)] : [];
   }
 
   /** The task trail (GET /tasks/{taskId}); its table name reaches the function through an override. */
@@ -312,12 +335,20 @@ export class AgentDispatcher extends Construct {
         containerName: AGENT_CONTAINER_NAME,
         logGroup: this.agent.logGroup,
         logStreamPrefix: AGENT_LOG_STREAM_PREFIX,
+        otherClusterArns: this.otherClusterArns(config),
+      },
+      statusSweep: this.aca && {
+        platform: 'aca',
+        environment: this.aca.dispatcherEnvironment(),
+        secretArns: config.aca?.auth.mode === 'client-secret' ? [config.aca.auth.credentialsSecretArn] : [],
       },
       ttlDays: config.taskTrailDays,
       notRunningAfterMinutes: config.notRunningAlarmMinutes,
       metricNamespace,
       logRetention: retention,
     });
+    // The sweep signs in to Azure as the dispatcher does (its own federated credential: docs/azure.md).
+    if (this.aca) this.aca.grantLaunch(trail.consumerRole);
     for (const [name, value] of Object.entries(trail.dispatcherEnvironment())) {
       this.dispatcher.function.addEnvironment(name, value);
     }

@@ -167,6 +167,11 @@ function addAzureOutputs(pool: OutputSources, aca: AcaTarget): void {
       "Subject of the Entra ID federated credential: the dispatcher function's role ARN (docs/azure.md tells how to confirm the JWT's sub claim once)",
     value: pool.dispatcher.role.roleArn,
   });
+  new CfnOutput(pool, 'AzureTrailFederatedCredentialSubject', {
+    description:
+      "Subject of a second Entra ID federated credential (same identity, issuer and audience): the trail consumer's role ARN, whose sweep reads the executions' status",
+    value: pool.trail.consumerRole.roleArn,
+  });
   new CfnOutput(pool, 'AzureFederatedCredentialAudience', {
     description: 'Audience of the Entra ID federated credential',
     value: AZURE_TOKEN_AUDIENCE,

@@ -11,6 +11,10 @@ export {
   StackConfigError,
 } from './config/stack-config.js';
 export { AcaTarget, type AcaTargetProps } from './constructs/aca-target.js';
+export {
+  AgentEventsForwarder,
+  type AgentEventsForwarderProps,
+} from './constructs/agent-events-forwarder.js';
 export { type AgentTaskWatch, DispatcherAlarms, type DispatcherAlarmsProps } from './constructs/alarms.js';
 export {
   ApiGatewayAccountRole,

@@ -29,9 +29,15 @@ for (const target of ['ecs', 'aca'] as const) {
   const { file, bytes } = await buildLambdaBundle(target, join(outDir, target));
   console.log(`built ${file} (${(bytes / 1024).toFixed(1)} KiB)`);
 }
-// The task trail's consumer (lib/constructs/task-trail.ts): AWS only, like the ecs bundle.
-const trail = await buildLambdaBundle('ecs', join(outDir, 'trail'), 'lambda/trail-handler.ts');
-console.log(`built ${trail.file} (${(trail.bytes / 1024).toFixed(1)} KiB)`);
+// The task trail's consumer (lib/constructs/task-trail.ts): AWS only, like the ecs bundle; and with
+// the Azure SDK for the aca target, whose sweep reads the executions' status from ARM.
+for (const [target, dir] of [
+  ['ecs', 'trail'],
+  ['aca', 'trail-aca'],
+] as const) {
+  const trail = await buildLambdaBundle(target, join(outDir, dir), 'lambda/trail-handler.ts');
+  console.log(`built ${trail.file} (${(trail.bytes / 1024).toFixed(1)} KiB)`);
+}
 // The Scalr registration custom resource (lib/constructs/scalr-registration.ts): AWS only as well.
 const registration = await buildLambdaBundle(
   'ecs',

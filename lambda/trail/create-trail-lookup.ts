@@ -1,7 +1,8 @@
 import type { LaunchTarget } from '../config/config.js';
 import type { Env } from '../config/env-reader.js';
+import { executionName } from './aca-execution-name.js';
 import { withLiveStatus } from './live-status.js';
-import type { TaskTrail, TrailUpdate } from './task-trail.js';
+import type { TrailUpdate } from './task-trail.js';
 import { loadTrailConfig } from './trail-config.js';
 import type { TrailLookup, TrailStore } from './trail-store.js';
 
@@ -70,9 +71,4 @@ export function createTrailLookup(
     );
   }
   return read;
-}
-
-/** The execution name at the end of an ACA execution id (`.../jobs/{job}/executions/{name}`). */
-function executionName(trail: TaskTrail): string | undefined {
-  return /\/executions\/([^/?]+)$/.exec(trail.launchId ?? '')?.[1];
 }

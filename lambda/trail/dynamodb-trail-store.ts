@@ -28,12 +28,18 @@ const STRING_FACTS = [
   'platform',
   'launchId',
   'capacityProvider',
+  'region',
   'logsUrl',
   'stopCode',
   'stopReason',
 ] as const;
 
 const stepAttribute = (step: TrailStep) => `${step}At`;
+
+/** `awaiting` of a trail accepted and not yet RUNNING (the overdue sweep counts these). */
+const AWAITING_START = '1';
+/** `awaiting` of a trail RUNNING and not yet STOPPED (the status sweep asks the platform about these). */
+const AWAITING_EXIT = 'R';
 
 /**
  * Trails in DynamoDB, one item per task id (`pk`). Every attribute is written with `if_not_exists`,
@@ -79,12 +85,18 @@ export class DynamoDbTrailStore implements TrailStore {
       const at = update.steps?.[step];
       if (at !== undefined) put(stepAttribute(step), { S: at });
     }
-    const started = update.steps?.running ?? update.steps?.stopped;
+    // `awaiting` is AWAITING_START until RUNNING, AWAITING_EXIT until STOPPED, then gone: the sweep
+    // finds trails to count (not started) and, for platforms without events, trails to ask about.
     let remove = '';
-    if (started !== undefined) {
+    if (update.steps?.stopped !== undefined) {
       remove = ' REMOVE awaiting';
+    } else if (update.steps?.running !== undefined) {
+      sets.push('awaiting = :awaitingExit');
+      values[':awaitingExit'] = { S: AWAITING_EXIT };
     } else if (update.steps?.accepted !== undefined) {
-      put('awaiting', { S: '1' });
+      put('awaiting', { S: AWAITING_START });
+    }
+    if (update.steps?.accepted !== undefined) {
       put('acceptedMs', { N: String(Date.parse(update.steps.accepted)) });
     }
     sets.push('expiresAt = :expiresAt');
@@ -108,17 +120,53 @@ export class DynamoDbTrailStore implements TrailStore {
    * reading every page of the sparse index, at most `limit` ids.
    */
   async overdue(from: number, to: number, signal: AbortSignal, limit = 1_000): Promise<string[]> {
+    return this.awaiting(
+      AWAITING_START,
+      'attribute_not_exists(runningAt) AND attribute_not_exists(stoppedAt)',
+      from,
+      to,
+      signal,
+      limit,
+    );
+  }
+
+  /**
+   * Task ids accepted between `from` and `to` (epoch ms) that have not STOPPED, oldest first: those
+   * not yet RUNNING, then those RUNNING. What the status sweep asks a platform without events about.
+   */
+  async unfinished(from: number, to: number, signal: AbortSignal, limit = 1_000): Promise<string[]> {
+    const notStarted = await this.overdue(from, to, signal, limit);
+    const running = await this.awaiting(
+      AWAITING_EXIT,
+      'attribute_not_exists(stoppedAt)',
+      from,
+      to,
+      signal,
+      limit - notStarted.length,
+    );
+    return [...notStarted, ...running];
+  }
+
+  /** Every page of the sparse index for one `awaiting` value, at most `limit` ids, oldest first. */
+  private async awaiting(
+    value: string,
+    filter: string,
+    from: number,
+    to: number,
+    signal: AbortSignal,
+    limit: number,
+  ): Promise<string[]> {
     const ids: string[] = [];
     let start: Record<string, AttributeValue> | undefined;
-    do {
+    while (ids.length < limit) {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.options.tableName,
           IndexName: AWAITING_INDEX,
-          KeyConditionExpression: 'awaiting = :one AND acceptedMs BETWEEN :from AND :to',
-          FilterExpression: 'attribute_not_exists(runningAt) AND attribute_not_exists(stoppedAt)',
+          KeyConditionExpression: 'awaiting = :value AND acceptedMs BETWEEN :from AND :to',
+          FilterExpression: filter,
           ExpressionAttributeValues: {
-            ':one': { S: '1' },
+            ':value': { S: value },
             ':from': { N: String(from) },
             ':to': { N: String(to) },
           },
@@ -128,7 +176,8 @@ export class DynamoDbTrailStore implements TrailStore {
       );
       for (const item of page.Items ?? []) if (item.pk?.S) ids.push(item.pk.S);
       start = page.LastEvaluatedKey;
-    } while (start !== undefined && ids.length < limit);
+      if (start === undefined) break;
+    }
     return ids.slice(0, limit);
   }
 }

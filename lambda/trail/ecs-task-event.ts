@@ -36,6 +36,12 @@ export interface EcsEventContext {
   /** Agent log group and stream prefix (awslogs), for the log link; no link when unset. */
   readonly logGroup?: string;
   readonly logStreamPrefix?: string;
+  /**
+   * Region of `logGroup`. A task of another Region (failover, events forwarded here) logs to that
+   * Region's stack's own group, whose name this one does not know: no link for it.
+   * @default - any Region
+   */
+  readonly logRegion?: string;
 }
 
 const iso = (value: string | undefined) =>
@@ -69,6 +75,7 @@ export function updateFromEcsEvent(event: EcsTaskEvent, context: EcsEventContext
       platform: 'ecs',
       launchId: detail.taskArn,
       capacityProvider: detail.capacityProviderName,
+      region,
       logsUrl: logsUrl(context, region, detail.taskArn),
     },
     steps: {
@@ -88,6 +95,7 @@ export function updateFromEcsEvent(event: EcsTaskEvent, context: EcsEventContext
 function logsUrl(context: EcsEventContext, region: string | undefined, taskArn: string | undefined) {
   const ecsTaskId = taskArn?.split('/').pop();
   if (!context.logGroup || !context.logStreamPrefix || !region || !ecsTaskId) return undefined;
+  if (context.logRegion !== undefined && context.logRegion !== region) return undefined;
   const stream = `${context.logStreamPrefix}/${context.containerName}/${ecsTaskId}`;
   // The console's fragment encodes '%' once more as '$25'.
   const part = (text: string) => encodeURIComponent(encodeURIComponent(text)).replaceAll('%', '$');

@@ -27,12 +27,15 @@ export function notFound(taskId: string): NotFoundError {
   );
 }
 
-/** The answer body: the trail with the milliseconds between webhook and each step when known. */
+/**
+ * The answer body: the trail with the milliseconds between webhook and each step when known, and
+ * `runningAfterMs`, the figure users feel (webhook to RUNNING), once the agent has run.
+ */
 export function trailBody(trail: TaskTrail): Record<string, unknown> {
   const received = trail.steps.received === undefined ? undefined : Date.parse(trail.steps.received);
+  if (received === undefined) return { ...trail };
   const sinceWebhookMs: Record<string, number> = {};
-  if (received !== undefined) {
-    for (const [step, at] of Object.entries(trail.steps)) sinceWebhookMs[step] = Date.parse(at) - received;
-  }
-  return { ...trail, ...(received === undefined ? {} : { sinceWebhookMs }) };
+  for (const [step, at] of Object.entries(trail.steps)) sinceWebhookMs[step] = Date.parse(at) - received;
+  const running = sinceWebhookMs.running;
+  return { ...trail, ...(running === undefined ? {} : { runningAfterMs: running }), sinceWebhookMs };
 }

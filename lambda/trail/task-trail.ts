@@ -22,6 +22,8 @@ export interface TrailFacts {
   /** Platform id: ECS task ARN, ACA execution id, container id. */
   readonly launchId?: string;
   readonly capacityProvider?: string;
+  /** Where the agent ran: the AWS Region of its ECS task, or the Azure location of its job. */
+  readonly region?: string;
   /** Where the agent's own log lines are (a console link for ECS). */
   readonly logsUrl?: string;
 }

@@ -3,7 +3,8 @@ import type { Logger } from '../log/logger.js';
 import type { EmfWriter } from '../metrics/emf.js';
 import { updateFromLogLine } from './accepted-log.js';
 import { type EcsEventContext, type EcsTaskEvent, updateFromEcsEvent } from './ecs-task-event.js';
-import type { TaskTrail, TrailUpdate } from './task-trail.js';
+import type { StatusSweep } from './status-sweep.js';
+import type { TaskTrail, TrailStop, TrailUpdate } from './task-trail.js';
 import type { TrailStore } from './trail-store.js';
 
 /** The store calls the consumer makes: record reports, and find overdue trails for the sweep. */
@@ -20,6 +21,12 @@ export interface TrailConsumerOptions {
   readonly notRunningAfterMs: number;
   /** How far back the sweep looks past `notRunningAfterMs`: older overdue trails stop counting. */
   readonly sweepWindowMs: number;
+  /**
+   * Platforms without task events (ACA): each sweep first asks the platform about unfinished trails
+   * and records RUNNING and the exit, within the pass's own deadline.
+   * @default - none (ECS reports through its events)
+   */
+  readonly statusSweep?: StatusSweep;
   readonly now?: () => number;
 }
 
@@ -68,7 +75,9 @@ export class TrailConsumer {
   /** Counts overdue trails and emits `OverdueTasks` (also when 0, so the alarm always has data). */
   async sweep(signal: AbortSignal): Promise<SweepResult> {
     const to = this.now() - this.options.notRunningAfterMs;
-    const taskIds = await this.options.store.overdue(to - this.options.sweepWindowMs, to, signal);
+    const from = to - this.options.sweepWindowMs;
+    await this.statusPass(from, signal);
+    const taskIds = await this.options.store.overdue(from, to, signal);
     this.options.metrics.emit([{ name: 'OverdueTasks', value: taskIds.length, unit: 'Count' }]);
     if (taskIds.length > 0) {
       this.options.logger.warn('tasks accepted but not RUNNING in time', {
@@ -77,6 +86,24 @@ export class TrailConsumer {
       });
     }
     return { overdue: taskIds.length, taskIds: taskIds.slice(0, SHOWN_IDS) };
+  }
+
+  /**
+   * Asks the platforms without events about unfinished trails first, so a healthy ACA agent is
+   * RUNNING before the count. Its failure never stops the count: the alarm must keep its data.
+   */
+  private async statusPass(from: number, signal: AbortSignal): Promise<void> {
+    const sweep = this.options.statusSweep;
+    if (sweep === undefined) return;
+    try {
+      const pass = await sweep.run(from, signal, (update, s) => this.record(update, s));
+      // A pass skipped while the platform's Retry-After runs still counts: the reads are not being made.
+      const failures = pass.throttled ? Math.max(1, pass.failed) : pass.failed;
+      this.options.metrics.emit([{ name: 'StatusReadFailures', value: failures, unit: 'Count' }]);
+    } catch (error) {
+      this.options.metrics.emit([{ name: 'StatusReadFailures', value: 1, unit: 'Count' }]);
+      this.options.logger.warn('status sweep failed', { error: (error as Error).name });
+    }
   }
 
   private async fromLogs(data: string, signal: AbortSignal): Promise<number> {
@@ -100,7 +127,10 @@ export class TrailConsumer {
     this.firstTimeMetrics(before, update);
   }
 
-  /** `TimeToRunning` when RUNNING is first recorded; `AgentsStopped` by exit and stop code when STOPPED is. */
+  /**
+   * `TimeToRunning` when RUNNING is first recorded (once without dimensions, once by `Platform` and
+   * `Region` for the per-platform percentiles); `AgentsStopped` by exit and stop code when STOPPED is.
+   */
   private firstTimeMetrics(before: TaskTrail | undefined, update: TrailUpdate): void {
     const running = update.steps?.running;
     if (running !== undefined && before?.steps.running === undefined) {
@@ -110,11 +140,11 @@ export class TrailConsumer {
         before?.steps.provisioning ??
         update.steps?.provisioning;
       if (from !== undefined) {
-        this.options.metrics.emit(
-          [{ name: 'TimeToRunning', value: Date.parse(running) - Date.parse(from), unit: 'Milliseconds' }],
-          {},
-          { taskId: update.taskId },
-        );
+        // Clocks of two services: never negative, or CloudWatch drops the percentiles of the period.
+        const value = Math.max(0, Date.parse(running) - Date.parse(from));
+        const metric = [{ name: 'TimeToRunning', value, unit: 'Milliseconds' as const }];
+        this.options.metrics.emit(metric, {}, { taskId: update.taskId });
+        this.options.metrics.emit(metric, runningDimensions(before, update), { taskId: update.taskId });
       }
     }
     if (update.steps?.stopped !== undefined && before?.steps.stopped === undefined) {
@@ -127,6 +157,33 @@ export class TrailConsumer {
         },
         { taskId: update.taskId },
       );
+      if (isFailure(update.stop)) {
+        this.options.metrics.emit(
+          [{ name: 'AgentFailures', value: 1, unit: 'Count' }],
+          { Platform: runningDimensions(before, update).Platform as string },
+          { taskId: update.taskId, exitCode, stopCode: update.stop?.stopCode },
+        );
+      }
     }
   }
+}
+
+/** Where the agent ran, for `TimeToRunning` by platform and Region; `unknown` when no report said. */
+export function runningDimensions(
+  before: TaskTrail | undefined,
+  update: TrailUpdate,
+): Record<string, string> {
+  return {
+    Platform: update.facts?.platform ?? before?.platform ?? 'unknown',
+    Region: update.facts?.region ?? before?.region ?? 'unknown',
+  };
+}
+
+/** Stops without an exit code that are failures: ECS could not start the task; ACA's non-success states. */
+const FAILED_STOPS = new Set(['TaskFailedToStart', 'Failed', 'Degraded', 'Stopped']);
+
+/** A non-zero exit, or a stop that never gave one because the agent failed (the alarm's definition). */
+export function isFailure(stop: TrailStop | undefined): boolean {
+  if (stop?.exitCode !== undefined) return stop.exitCode !== 0;
+  return FAILED_STOPS.has(stop?.stopCode ?? '');
 }

@@ -76,6 +76,8 @@ export const CONTEXT_DEFAULTS = {
   agentStartupSeconds: 60,
   replicaRetryLimit: 0,
   parallelism: 1,
+  // On a failover Region's stack: the primary's Region, where its agent task events go (agent-events-config.ts).
+  forwardAgentEventsTo: '',
   // Scalr registration (scalr-registration-config.ts); off while scalrApiTokenSecretArn is empty.
   scalrApiTokenSecretArn: '',
   scalrAgentPoolId: '',

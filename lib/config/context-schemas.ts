@@ -92,6 +92,8 @@ export function listItemSchema(
   );
 }
 
+/** An AWS Region name such as `us-west-2`. */
+export const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 export const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 export const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 export const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;

@@ -1,6 +1,6 @@
 import type { ContextKey } from './context-defaults.js';
 import type { ContextReader } from './context-reader.js';
-import { SECURITY_GROUP_ID, SUBNET_ID } from './context-schemas.js';
+import { REGION, SECURITY_GROUP_ID, SUBNET_ID } from './context-schemas.js';
 
 export const ASSIGN_PUBLIC_IP = ['DISABLED', 'ENABLED'] as const;
 export type AssignPublicIp = (typeof ASSIGN_PUBLIC_IP)[number];
@@ -23,7 +23,6 @@ export interface FailoverConfig {
 }
 
 const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 // ECS cluster names: up to 255 letters, digits, hyphens and underscores.
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 

@@ -7,6 +7,7 @@
 
 import { type AcaStackConfig, readAca } from './aca-config.js';
 import { type EcsStackConfig, readEcs } from './agent-config.js';
+import { type AgentEventsConfig, readAgentEvents } from './agent-events-config.js';
 import { type ApiConfig, type FunctionConfig, readApi, readFunction } from './api-config.js';
 import { type ContextLookup, ContextReader, StackConfigError } from './context-reader.js';
 import { COMPLETE_ARN_HINT, SECRET_ARN } from './context-schemas.js';
@@ -50,7 +51,7 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 /** Everything `bin/app.ts` needs to build the stack. */
-export interface StackConfig extends TrailConfig {
+export interface StackConfig extends TrailConfig, AgentEventsConfig {
   readonly stackName: string;
   /** `scalr-webhook` (Scalr calls the webhook API) or `env0` (a poller reads env0's queue; docs/env0.md). */
   readonly source: StackSource;
@@ -120,6 +121,7 @@ export function parseStackConfig(lookup: ContextLookup, heading?: string): Stack
     alarmTopicArn: context.string('alarmTopicArn', TOPIC_ARN, 'an SNS topic ARN, or empty'),
     ...(target === 'ecs' ? { ecs: readEcs(context) } : { aca: readAca(context) }),
     ...readTrail(context),
+    ...readAgentEvents(context),
     ...(source === 'env0' ? { env0: readEnv0(context) } : {}),
     ...readScalrRegistration(context, SECRET_ARN, COMPLETE_ARN_HINT),
   };

@@ -19,6 +19,12 @@ export interface AgentTaskWatch {
    * @default 'scalr-'
    */
   readonly startedByPrefix?: string;
+  /**
+   * Clusters of the same agents elsewhere (a failover Region's, its events forwarded to this Region's
+   * default bus): their failures alarm here too.
+   * @default - none
+   */
+  readonly otherClusterArns?: readonly string[];
 }
 
 /** Props of {@link DispatcherAlarms}. */
@@ -58,6 +64,12 @@ export interface DispatcherAlarmsProps {
    */
   readonly metricNamespace?: string;
   /**
+   * Agents whose failures only the trail's status sweep sees (ACA: no task events). Alarms on the
+   * consumer's `AgentFailures` for that platform, and on its status reads failing three sweeps running.
+   * @default - none
+   */
+  readonly statusSweptAgents?: { readonly platform: string };
+  /**
    * Retention of the log group that keeps the matched task events.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -76,6 +88,9 @@ export class DispatcherAlarms extends Construct {
   readonly agentTaskRule?: events.Rule;
   /** Keeps the matched ECS events (exit codes, stop reasons) for troubleshooting. */
   readonly agentTaskEvents?: logs.LogGroup;
+  /** Present with `statusSweptAgents`. */
+  readonly sweptAgentFailures?: cloudwatch.Alarm;
+  readonly statusReadFailures?: cloudwatch.Alarm;
   readonly topic?: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: DispatcherAlarmsProps) {
@@ -136,7 +151,7 @@ export class DispatcherAlarms extends Construct {
           source: ['aws.ecs'],
           detailType: ['ECS Task State Change'],
           detail: {
-            clusterArn: [props.agentTasks.cluster.clusterArn],
+            clusterArn: [props.agentTasks.cluster.clusterArn, ...(props.agentTasks.otherClusterArns ?? [])],
             lastStatus: ['STOPPED'],
             startedBy: [{ prefix: props.agentTasks.startedByPrefix ?? 'scalr-' }],
             $or: [{ stopCode: ['TaskFailedToStart'] }, { containers: { exitCode: [{ 'anything-but': 0 }] } }],
@@ -190,6 +205,14 @@ export class DispatcherAlarms extends Construct {
       alarms.push(this.agentTaskFailures);
     }
 
+    if (props.statusSweptAgents) {
+      [this.sweptAgentFailures, this.statusReadFailures] = this.statusSweptAlarms(
+        namespace,
+        props.statusSweptAgents.platform,
+      );
+      alarms.push(this.sweptAgentFailures, this.statusReadFailures);
+    }
+
     if (props.topic) {
       this.topic = props.topic;
     } else if (props.topicArn) {
@@ -209,5 +232,37 @@ export class DispatcherAlarms extends Construct {
         alarm.addOkAction(action);
       }
     }
+  }
+
+  /** The failure alarms of agents without task events, from the trail consumer's metrics. */
+  private statusSweptAlarms(namespace: string, platform: string): [cloudwatch.Alarm, cloudwatch.Alarm] {
+    const failures = new cloudwatch.Alarm(this, 'SweptAgentFailures', {
+      alarmDescription: `An agent on ${platform} ended in a failed state (Failed, Stopped, Degraded), as the trail's status sweep read it; the consumer's log line names the task, GET /tasks/{taskId} shows its trail.`,
+      metric: new cloudwatch.Metric({
+        namespace,
+        metricName: 'AgentFailures',
+        dimensionsMap: { Platform: platform },
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const reads = new cloudwatch.Alarm(this, 'StatusReadFailures', {
+      alarmDescription: `The trail's status sweep could not read ${platform} for three sweeps running (throttled, hung, denied): exits and failures go unseen meanwhile. See the consumer's "status read failed" lines.`,
+      metric: new cloudwatch.Metric({
+        namespace,
+        metricName: 'StatusReadFailures',
+        period: Duration.minutes(5),
+        statistic: 'Minimum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    return [failures, reads];
   }
 }

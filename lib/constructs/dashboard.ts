@@ -117,6 +117,8 @@ export class DispatcherDashboard extends Construct {
         width: 8,
       }),
     );
+    this.dashboard.addWidgets(...timeToRunningByWhereWidgets(ns));
+    this.dashboard.addWidgets(...agentFailureWidgets(ns));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Agents stopped by exit code and stop code',
@@ -136,4 +138,63 @@ export class DispatcherDashboard extends Construct {
       }),
     );
   }
+}
+
+/**
+ * Webhook to RUNNING, p50 and p95, one line per platform and Region (`TimeToRunning` by `Platform`
+ * and `Region`, emitted by the trail consumer). SEARCH finds the pairs that exist — a failover Region
+ * or an Azure location appears once an agent ran there — and percentiles work on it because every
+ * value is sent raw (EMF), never as a statistic set.
+ */
+export function timeToRunningByWhereWidgets(namespace: string): cloudwatch.IWidget[] {
+  return ['p50', 'p95'].map(
+    (stat) =>
+      new cloudwatch.GraphWidget({
+        title: `Webhook to RUNNING ${stat} by platform and Region, ms`,
+        left: [
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{${namespace},Platform,Region} MetricName="TimeToRunning"', '${stat}', 300)`,
+            label: `${stat} \${PROP('Dim.Platform')} \${PROP('Dim.Region')}`,
+            period: PERIOD,
+            usingMetrics: {},
+          }),
+        ],
+        width: 12,
+      }),
+  );
+}
+
+/**
+ * Failed agents by platform (`AgentFailures`, from the trail: ECS exits and failed starts, ACA
+ * executions ended Failed/Stopped/Degraded) and the ACA status sweep's failed ARM reads.
+ */
+export function agentFailureWidgets(namespace: string): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Failed agents by platform',
+      left: [
+        new cloudwatch.MathExpression({
+          expression: `SEARCH('{${namespace},Platform} MetricName="AgentFailures"', 'Sum', 300)`,
+          label: `\${PROP('Dim.Platform')}`,
+          period: PERIOD,
+          usingMetrics: {},
+        }),
+      ],
+      stacked: true,
+      width: 12,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Status reads failed (ACA sweep: throttled, hung, denied)',
+      left: [
+        new cloudwatch.Metric({
+          namespace,
+          metricName: 'StatusReadFailures',
+          statistic: 'Maximum',
+          period: PERIOD,
+          label: 'failed reads per sweep',
+        }),
+      ],
+      width: 12,
+    }),
+  ];
 }

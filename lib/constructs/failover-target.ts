@@ -1,3 +1,4 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { FailoverConfig } from '../config/failover-config.js';
@@ -21,6 +22,17 @@ export function failoverEnvironment(failover: FailoverConfig): Record<string, st
     [`${FAILOVER_PREFIX}_ECS_SECURITY_GROUPS`]: failover.securityGroupIds.join(','),
     [`${FAILOVER_PREFIX}_ECS_ASSIGN_PUBLIC_IP`]: failover.assignPublicIp,
   };
+}
+
+/** ARN of the agent cluster in the failover Region (its task events are forwarded to this Region). */
+export function failoverClusterArn(scope: Construct, failover: FailoverConfig): string {
+  return Stack.of(scope).formatArn({
+    service: 'ecs',
+    region: failover.region,
+    resource: 'cluster',
+    resourceName: failover.clusterName,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
 }
 
 /**

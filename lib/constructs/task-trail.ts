@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as destinations from 'aws-cdk-lib/aws-logs-destinations';
 import { Construct } from 'constructs';
 import { AWAITING_INDEX } from '../../lambda/trail/trail-index.js';
-import { externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+import { type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
 import { functionCode } from './dispatcher-code.js';
 
 /** The ECS agent tasks whose state changes feed the trail. */
@@ -27,6 +27,25 @@ export interface TrailAgentTasks {
    * @default 'scalr-'
    */
   readonly startedByPrefix?: string;
+  /**
+   * Clusters of the same agents elsewhere (a failover Region's, its events forwarded to this Region's
+   * default bus, or a second cluster here): their events feed the same trail.
+   * @default - none
+   */
+  readonly otherClusterArns?: readonly string[];
+}
+
+/** A platform without task events (ACA) whose status the sweep reads (`STATUS_SWEEP`). */
+export interface TrailStatusSweep {
+  /** The platform the sweep reads: its settings (`ACA_*`, `AZURE_*`) follow in `environment`. */
+  readonly platform: 'aca';
+  /** The launcher's settings the consumer reads the platform with. */
+  readonly environment: Record<string, string>;
+  /**
+   * Secrets the consumer reads to authenticate (ACA with a client secret).
+   * @default - none
+   */
+  readonly secretArns?: readonly string[];
 }
 
 /** Props of {@link TaskTrail}. */
@@ -38,6 +57,12 @@ export interface TaskTrailProps {
    * @default - no ECS events and no sweep (ACA reads the execution status from ARM when asked)
    */
   readonly agentTasks?: TrailAgentTasks;
+  /**
+   * ACA executions: the sweep reads their status from ARM and records RUNNING and the exit (the
+   * consumer is then bundled with the Azure SDK). Grant what it authenticates with on `consumerRole`.
+   * @default - none
+   */
+  readonly statusSweep?: TrailStatusSweep;
   /**
    * Days a trail is kept after its last step (DynamoDB TTL).
    * @default 7
@@ -63,7 +88,8 @@ export const SWEEP_RATE = Duration.minutes(5);
 /**
  * The task trail: a DynamoDB table (one item per Scalr task, TTL) and one small consumer function fed
  * by the dispatcher's log lines (subscription filter), the ECS Task State Change events and a
- * 5-minute sweep that counts tasks accepted but not RUNNING in time. The webhook path itself makes
+ * 5-minute sweep that (for ACA) reads the executions' status from ARM, then counts tasks accepted
+ * but not RUNNING in time. The webhook path itself makes
  * no call for it.
  */
 export class TaskTrail extends Construct {
@@ -73,6 +99,7 @@ export class TaskTrail extends Construct {
   readonly ttlSeconds: number;
   /** Present with `agentTasks`. */
   readonly ecsRule?: events.Rule;
+  /** Present with `agentTasks` or `statusSweep`. */
   readonly sweepRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: TaskTrailProps) {
@@ -126,11 +153,14 @@ export class TaskTrail extends Construct {
     );
 
     const agent = props.agentTasks;
+    const sweep = props.statusSweep;
+    if (sweep) this.grantStatusSweep(sweep);
+    const bundleTarget: BundleTarget = sweep ? 'aca' : 'ecs';
     const common = {
       description: 'Scalr agent dispatcher: keeps the task trail from log lines, ECS events and a sweep',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: sweep ? 512 : 256,
       timeout: Duration.seconds(30),
       role: this.consumerRole,
       logGroup,
@@ -147,10 +177,15 @@ export class TaskTrail extends Construct {
               AGENT_LOG_STREAM_PREFIX: agent.logStreamPrefix,
             }
           : {}),
+        ...(sweep ? { ...sweep.environment, STATUS_SWEEP: sweep.platform } : {}),
       },
     };
     // Same rule as the dispatcher: sources in this repository, the prebuilt bundle in the npm package.
-    const code = functionCode({ what: 'the trail consumer', source: 'trail-handler.ts', bundle: 'trail' });
+    const code = functionCode({
+      what: 'the trail consumer',
+      source: 'trail-handler.ts',
+      bundle: bundleTarget === 'aca' ? 'trail-aca' : 'trail',
+    });
     this.consumer =
       code.kind === 'prebuilt'
         ? new lambda.Function(this, 'Consumer', {
@@ -173,7 +208,7 @@ export class TaskTrail extends Construct {
               sourceMap: LAMBDA_BUNDLE.sourceMap,
               sourcesContent: LAMBDA_BUNDLE.sourcesContent,
               banner: LAMBDA_BUNDLE.banner,
-              externalModules: externalModulesFor('ecs'),
+              externalModules: externalModulesFor(bundleTarget),
             },
           });
 
@@ -190,17 +225,41 @@ export class TaskTrail extends Construct {
           source: ['aws.ecs'],
           detailType: ['ECS Task State Change'],
           detail: {
-            clusterArn: [agent.cluster.clusterArn],
+            clusterArn: [agent.cluster.clusterArn, ...(agent.otherClusterArns ?? [])],
             startedBy: [{ prefix: agent.startedByPrefix ?? 'scalr-' }],
           },
         },
         targets: [new targets.LambdaFunction(this.consumer, { retryAttempts: 8 })],
       });
+    }
+    if (agent || sweep) {
       this.sweepRule = new events.Rule(this, 'OverdueSweep', {
-        description: 'Counts Scalr agent tasks accepted but not RUNNING in time (OverdueTasks metric)',
+        description: sweep
+          ? 'Reads the ACA executions of unfinished trails from ARM, then counts tasks not RUNNING in time'
+          : 'Counts Scalr agent tasks accepted but not RUNNING in time (OverdueTasks metric)',
         schedule: events.Schedule.rate(SWEEP_RATE),
         targets: [new targets.LambdaFunction(this.consumer, { retryAttempts: 0 })],
       });
+    }
+  }
+
+  /** The status sweep reads each unfinished trail (for its execution id) and the secrets it signs in with. */
+  private grantStatusSweep(sweep: TrailStatusSweep): void {
+    this.consumerRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadUnfinishedTrails',
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    if (sweep.secretArns && sweep.secretArns.length > 0) {
+      this.consumerRole.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadPlatformCredentials',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [...sweep.secretArns],
+        }),
+      );
     }
   }
 

@@ -36,7 +36,6 @@ const ECS_RESOURCE_TYPES = [
   'AWS::EC2::VPC',
   'AWS::EC2::Subnet',
   'AWS::EC2::SecurityGroup',
-  'AWS::Events::Rule',
 ];
 
 /** The logical ID the ACA table had before it became the launch ledger; a new one would replace it. */
@@ -58,6 +57,9 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
 
   it('creates no ECS resources, no VPC and no agent token secret', () => {
     for (const type of ECS_RESOURCE_TYPES) template.resourceCountIs(type, 0);
+    // The only rule is the trail's sweep schedule (it reads the executions from ARM): no ECS event rule.
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(rules.map((rule) => rule.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Description: Match.stringLikeRegexp('^Scalr webhook secret'),
@@ -133,10 +135,11 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
   });
 
   it('keeps the function, API and failed-launch alarms, without an ECS task-state rule', () => {
-    for (const metric of ['Errors', 'Throttles', '5XXError', 'FailedLaunches']) {
+    for (const metric of ['Errors', 'Throttles', '5XXError', 'FailedLaunches', 'AgentFailures']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Threshold: 1 });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    // Plus the trail's: not RUNNING in time (ACA sweep), failed agents, status reads failing.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.outcome = "launch_failed" }',
     });
@@ -245,7 +248,7 @@ describe('DispatcherStack with target=aca and a client secret', () => {
 
   it('sends the alarms to an email topic', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
   });
 });
 

@@ -172,3 +172,69 @@ describe('failoverEnvironment', () => {
     expect(envForPrefix({ ...primary, ...env }, 'SECONDARY').AWS_REGION).toBe('us-west-2');
   });
 });
+
+describe('failover agents feed the primary trail and alarm', () => {
+  const westCluster = westEcsArn(`cluster/${CLUSTER}`);
+
+  it("matches the failover Region's cluster in the primary's trail and agent-failure rules", () => {
+    const { template } = buildStack(FAILOVER_CONTEXT);
+    const rules = Object.entries(template.findResources('AWS::Events::Rule') as Resources);
+    const clusters = (prefix: string) => {
+      const pattern = rules.find(([id]) => id.startsWith(prefix))?.[1].Properties.EventPattern as
+        | { detail: { clusterArn: unknown[] } }
+        | undefined;
+      return pattern?.detail.clusterArn;
+    };
+
+    expect(clusters('TrailAgentTaskStates')).toContainEqual(westCluster);
+    expect(clusters('AlarmsAgentTaskFailedRule')).toContainEqual(westCluster);
+    expect(clusters('TrailAgentTaskStates')).toHaveLength(2);
+  });
+
+  it('forwards its own agent task events to the primary Region with forwardAgentEventsTo', () => {
+    const { template } = buildStack({ forwardAgentEventsTo: 'eu-west-1' });
+    const bus = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':events:eu-west-1:',
+          { Ref: 'AWS::AccountId' },
+          ':event-bus/default',
+        ],
+      ],
+    };
+
+    const forwarder = Object.entries(template.findResources('AWS::Events::Rule') as Resources).find(([id]) =>
+      id.startsWith('AgentEventsForwarderRule'),
+    )?.[1].Properties;
+    expect(forwarder).toMatchObject({
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: {
+          clusterArn: [{ 'Fn::GetAtt': [expect.stringMatching(/^AgentCluster/), 'Arn'] }],
+          startedBy: [{ prefix: 'scalr-' }],
+        },
+      },
+      Targets: [
+        {
+          Arn: bus,
+          RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^AgentEventsForwarderRole/), 'Arn'] },
+        },
+      ],
+    });
+    expect(statement(template, 'PutToPrimaryBus')).toMatchObject({
+      Action: 'events:PutEvents',
+      Effect: 'Allow',
+      Resource: bus,
+    });
+  });
+
+  it('has no forwarding rule by default, and refuses forwardAgentEventsTo on target=aca or a bad Region', () => {
+    const { template } = buildStack();
+    expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toContain('event-bus/default');
+    expect(() => buildStack({ forwardAgentEventsTo: 'europe' })).toThrow('forwardAgentEventsTo');
+  });
+});

@@ -121,18 +121,84 @@ describe('task trail, dashboard and the not-RUNNING alarm (target=ecs)', () => {
       expect(body).toContain(text);
     }
   });
+  it('shows webhook to RUNNING p50 and p95 by platform and Region', () => {
+    const body = JSON.stringify(
+      Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody,
+    );
+    for (const stat of ['p50', 'p95']) {
+      expect(body).toMatch(
+        new RegExp(
+          `SEARCH\\('\\{AgentDispatcher/ScalrAgentDispatcher,Platform,Region\\} MetricName=[^']*TimeToRunning[^']*', '${stat}', 300\\)`,
+        ),
+      );
+      expect(body).toContain(`Webhook to RUNNING ${stat} by platform and Region, ms`);
+    }
+    expect(body).toContain('Failed agents by platform');
+    expect(body).toMatch(
+      /SEARCH\('\{AgentDispatcher\/ScalrAgentDispatcher,Platform\} MetricName=[^']*AgentFailures/,
+    );
+  });
 });
 
 describe('task trail on target=aca', () => {
-  it('keeps trails and the dashboard, without ECS events, sweep or not-RUNNING alarm', () => {
-    const { template } = buildStack(ACA_CONTEXT);
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = buildStack(ACA_CONTEXT));
+  });
 
+  it('sweeps the executions from ARM every 5 minutes with the same not-RUNNING alarm as ECS, and no ECS rule', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
       FilterPattern: '{ $.message = "launch accepted" }',
     });
-    expect(Object.keys(template.findResources('AWS::Events::Rule'))).toEqual([]);
-    expect(JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'))).not.toContain('OverdueTasks');
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(rules.map((rule) => rule.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
+    const notRunning = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm).includes('OverdueTasks'),
+    );
+    expect(notRunning).toHaveLength(1);
+    expect(notRunning[0]?.Properties.TreatMissingData).toBe('breaching');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          STATUS_SWEEP: 'aca',
+          ACA_JOB_NAME: Match.anyValue(),
+          AZURE_CLIENT_ID: Match.anyValue(),
+          TRAIL_TABLE_NAME: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  it('alarms on failed ACA agents and on status reads failing three sweeps running', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'AgentFailures',
+      Dimensions: [{ Name: 'Platform', Value: 'aca' }],
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'StatusReadFailures',
+      EvaluationPeriods: 3,
+    });
+  });
+
+  it('lets the consumer read trail items and get an STS token for Entra only', () => {
+    const statements = consumerStatements(template);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Sid: 'ReadUnfinishedTrails', Action: 'dynamodb:GetItem' }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'GetAzureFederationToken',
+        Action: 'sts:GetWebIdentityToken',
+        Condition: expect.objectContaining({
+          'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': 'api://AzureADTokenExchange' },
+        }),
+      }),
+    );
+    template.hasOutput('AzureTrailFederatedCredentialSubject', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrailConsumerRole'), 'Arn'] },
+    });
   });
 });
 

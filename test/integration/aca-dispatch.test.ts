@@ -72,6 +72,50 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
     expect(rig.azure.seen.join('\n')).not.toContain(AGENT_TOKEN);
   });
 
+  it('sends back plain values ARM marks "secretRef": null and the init containers, as the job defines them', async () => {
+    // The job exactly as ARM's JSON has it: every plain variable carries "secretRef": null.
+    rig = await new AcaRig({
+      jobTemplate: {
+        initContainers: [
+          {
+            name: 'fetch-plugins',
+            image: 'busybox:1',
+            env: [{ name: 'PLUGIN_DIR', value: '/plugins', secretRef: null }],
+            volumeMounts: [{ volumeName: 'plugins', mountPath: '/plugins' }],
+          },
+        ],
+        containers: [
+          {
+            name: 'agent',
+            image: 'scalr/agent:latest',
+            env: [
+              { name: 'SCALR_URL', value: 'https://example.scalr.io', secretRef: null },
+              { name: 'SCALR_AGENT_TOKEN', value: null, secretRef: 'scalr-agent-token' },
+            ],
+            volumeMounts: [{ volumeName: 'plugins', mountPath: '/plugins' }],
+          },
+        ],
+        volumes: [{ name: 'plugins', storageType: 'EmptyDir' }],
+      },
+    }).start();
+
+    expect((await rig.harness.deliver(delivery('atask-fidelity'))).statusCode).toBe(202);
+
+    const sent = rig.azure.executions[0]?.template as {
+      initContainers?: unknown[];
+      containers?: { env?: unknown[] }[];
+    };
+    expect(sent.initContainers).toEqual([
+      { name: 'fetch-plugins', image: 'busybox:1', env: [{ name: 'PLUGIN_DIR', value: '/plugins' }] },
+    ]);
+    expect(sent.containers?.[0]?.env).toEqual(
+      expect.arrayContaining([
+        { name: 'SCALR_URL', value: 'https://example.scalr.io' },
+        { name: 'SCALR_AGENT_TOKEN', secretRef: 'scalr-agent-token' },
+      ]),
+    );
+  });
+
   it('answers 202 for a 202 + Location start, taking the execution from the body', async () => {
     rig = await new AcaRig({ startMode: '202-with-body' }).start();
 

@@ -131,9 +131,15 @@ describe('task trail on ECS: webhook log line + ECS events -> DynamoDB -> GET /t
     expect(trail.exitCode).toBe(3);
     expect(metric('AgentsStopped')).toHaveLength(1);
     expect(metric('AgentsStopped')[0]).toMatchObject({ ExitCode: '3', StopCode: 'EssentialContainerExited' });
-    expect(metric('TimeToRunning')).toHaveLength(1);
+    // Once as the aggregate, once by platform and Region (the dashboard's per-platform percentiles).
+    expect(metric('TimeToRunning')).toHaveLength(2);
     const received = Date.parse((trail.steps as Record<string, string>).received as string);
-    expect(metric('TimeToRunning')[0]?.TimeToRunning).toBe(running.startedAt - received);
+    expect(metric('TimeToRunning').map((line) => line.TimeToRunning)).toEqual([
+      running.startedAt - received,
+      running.startedAt - received,
+    ]);
+    expect(metric('TimeToRunning')[1]).toMatchObject({ Platform: 'ecs', Region: 'us-east-1' });
+    expect(trail).toMatchObject({ region: 'us-east-1', runningAfterMs: running.startedAt - received });
   });
 
   it('builds a trail from ECS events alone when the log line comes late, without losing RUNNING', async () => {

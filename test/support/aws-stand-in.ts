@@ -109,12 +109,14 @@ export interface StandInOptions {
   stoppedVisibleMs?: number;
   /** DescribeTasks reports a task PENDING (provisioning, pulling) this long after RunTask, then RUNNING. Default 0. */
   startMs?: number;
+  /** Region in the task and cluster ARNs (a failover Region's stand-in names its own). Default us-east-1. */
+  region?: string;
 }
 
 type Answer = { status: number; body: unknown };
 
 const DEFAULT_CLUSTER = 'default';
-const ACCOUNT_PREFIX = 'arn:aws:ecs:us-east-1:123456789012';
+const ACCOUNT_ID = '123456789012';
 
 function clusterName(value: unknown): string {
   if (typeof value !== 'string' || value === '') return DEFAULT_CLUSTER;
@@ -162,6 +164,10 @@ export class AwsStandIn {
   private seq = 0;
   /** Effects of `late` calls still to land. */
   private readonly landing = new Set<Promise<void>>();
+
+  private get arnPrefix(): string {
+    return `arn:aws:ecs:${this.options.region ?? 'us-east-1'}:${ACCOUNT_ID}`;
+  }
 
   constructor(private readonly options: StandInOptions = {}) {
     this.faultFor = options.faultFor;
@@ -349,7 +355,7 @@ export class AwsStandIn {
       return { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
     }
     const task: LaunchedTask = {
-      taskArn: `${ACCOUNT_PREFIX}:task/${cluster}/${(++this.seq).toString(16).padStart(32, '0')}`,
+      taskArn: `${this.arnPrefix}:task/${cluster}/${(++this.seq).toString(16).padStart(32, '0')}`,
       cluster,
       clientToken: token,
       startedBy: input.startedBy as string | undefined,
@@ -527,7 +533,7 @@ export class AwsStandIn {
     const tags = task.input.tags as { key?: string; value?: string }[] | undefined;
     return {
       taskArn: task.taskArn,
-      clusterArn: `${ACCOUNT_PREFIX}:cluster/${task.cluster}`,
+      clusterArn: `${this.arnPrefix}:cluster/${task.cluster}`,
       taskDefinitionArn: task.input.taskDefinition,
       lastStatus:
         now === undefined

@@ -66,6 +66,8 @@ export interface AzureStandInOptions {
   listPageSize?: number;
   /** Read lag: an execution appears in ListExecutions only this many ms after its start. Default 0. */
   listLagMs?: number;
+  /** Read lag of GET .../executions/{name}: 404 until this many ms after the start. Default 0. */
+  getLagMs?: number;
 }
 
 /** The knobs `AzureStandIn.badDay()` sets; everything else keeps its default. */
@@ -298,7 +300,10 @@ export class AzureStandIn {
     if (operation === 'ListExecutions') return this.listExecutions(res, url);
     if (operation === 'GetExecution') {
       const wanted = decodeURIComponent(path.slice(`${this.jobPath}/executions/`.length));
-      const e = this.executions.find((execution) => execution.name === wanted);
+      const found = this.executions.find((execution) => execution.name === wanted);
+      const lagging =
+        found !== undefined && Date.now() - (found.startedAt ?? 0) < (this.options.getLagMs ?? 0);
+      const e = lagging ? undefined : found;
       if (e === undefined) {
         return this.json(res, 404, {
           error: { code: 'ResourceNotFound', message: `The execution ${wanted} was not found.` },

@@ -76,17 +76,19 @@ export function taskStateEvent(
   stop: { exitCode?: number; stopCode?: string; stoppedReason?: string } = {},
 ) {
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  // The Region and account of the task's own ARN: a failover Region's events name their Region.
+  const [, , , region = 'us-east-1', account = '123456789012'] = task.taskArn.split(':');
   return {
     version: '0',
     id: `event-${lastStatus}-${task.taskArn.slice(-6)}`,
     'detail-type': 'ECS Task State Change',
     source: 'aws.ecs',
-    account: '123456789012',
+    account,
     time: iso(times.stoppedAt ?? times.startedAt ?? times.pullStartedAt ?? times.createdAt),
-    region: 'us-east-1',
+    region,
     resources: [task.taskArn],
     detail: {
-      clusterArn: `arn:aws:ecs:us-east-1:123456789012:cluster/${task.cluster}`,
+      clusterArn: `arn:aws:ecs:${region}:${account}:cluster/${task.cluster}`,
       taskArn: task.taskArn,
       lastStatus,
       desiredStatus: lastStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING',

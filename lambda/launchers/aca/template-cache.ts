@@ -1,8 +1,8 @@
-import type { JobExecutionContainer, JobTemplate } from '@azure/arm-appcontainers';
+import type { JobTemplate } from '@azure/arm-appcontainers';
 import { abortable } from '../../aws/abortable.js';
-import { baseExecutionTemplate } from './job-template.js';
+import { type BaseTemplate, baseExecutionTemplate } from './job-template.js';
 
-export type BaseTemplate = { containers: JobExecutionContainer[]; agentIndex: number };
+export type { BaseTemplate };
 
 export interface TemplateCacheOptions {
   readonly jobName: string;

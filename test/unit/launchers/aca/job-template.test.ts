@@ -58,6 +58,75 @@ describe('job template override', () => {
     });
   });
 
+  it('keeps the value of a plain variable that ARM answers with "secretRef": null', () => {
+    // ARM's JSON for a plain variable; the SDK's deserializer keeps the null.
+    const fromArm = JSON.parse('{"name":"SCALR_URL","value":"https://example.scalr.io","secretRef":null}');
+    const base = baseExecutionTemplate({ containers: [{ name: 'agent', env: [fromArm] }] }, 'job', undefined);
+
+    const sent = JSON.parse(JSON.stringify(executionTemplateFor(base, REQUEST)));
+
+    expect(sent.containers[0].env[0]).toEqual({ name: 'SCALR_URL', value: 'https://example.scalr.io' });
+  });
+
+  it('refuses a plain agent token even when ARM marks it "secretRef": null', () => {
+    const fromArm = JSON.parse('{"name":"SCALR_AGENT_TOKEN","value":"plain","secretRef":null}');
+
+    expect(() =>
+      baseExecutionTemplate({ containers: [{ name: 'agent', env: [fromArm] }] }, 'job', undefined),
+    ).toThrow('job secret');
+  });
+
+  it("repeats the job's init containers, with their secret references, and leaves out what cannot be carried", () => {
+    const base = baseExecutionTemplate(
+      {
+        initContainers: [
+          {
+            name: 'fetch-plugins',
+            image: 'busybox:1',
+            command: ['sh', '-c'],
+            args: ['cp -r /src /plugins'],
+            env: [{ name: 'TOKEN', secretRef: 'plugin-token' }],
+            volumeMounts: [{ volumeName: 'plugins', mountPath: '/plugins' }],
+          },
+        ],
+        containers: [
+          {
+            name: 'agent',
+            image: 'scalr/agent:1',
+            volumeMounts: [{ volumeName: 'plugins', mountPath: '/plugins' }],
+            probes: [{ type: 'Liveness', tcpSocket: { port: 8080 } }],
+          },
+        ],
+        volumes: [{ name: 'plugins', storageType: 'EmptyDir' }],
+      },
+      'job',
+      'agent',
+    );
+
+    const template = executionTemplateFor(base, REQUEST);
+
+    expect(template.initContainers).toEqual([
+      {
+        name: 'fetch-plugins',
+        image: 'busybox:1',
+        command: ['sh', '-c'],
+        args: ['cp -r /src /plugins'],
+        env: [{ name: 'TOKEN', secretRef: 'plugin-token' }],
+      },
+    ]);
+    expect(template.initContainers?.[0]?.env).not.toContainEqual(
+      expect.objectContaining({ name: 'DISPATCH_TASK_ID' }),
+    );
+    expect(Object.keys(template.containers?.[0] ?? {})).not.toContain('volumeMounts');
+    expect(Object.keys(template.containers?.[0] ?? {})).not.toContain('probes');
+  });
+
+  it('sends no initContainers field for a job without init containers', () => {
+    const base = baseExecutionTemplate({ containers: [{ name: 'agent' }] }, 'job', undefined);
+
+    expect(Object.keys(executionTemplateFor(base, REQUEST))).toEqual(['containers']);
+  });
+
   it('refuses a job that holds the agent token as a plain value', () => {
     expect(() =>
       baseExecutionTemplate(
