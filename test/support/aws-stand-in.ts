@@ -16,7 +16,35 @@ export type Fault =
   /** Cuts the connection without doing anything. */
   | { kind: 'drop' };
 
-export type Operation = 'RunTask' | 'ListTasks' | 'DescribeTasks' | 'GetSecretValue';
+export type Operation = 'RunTask' | 'ListTasks' | 'DescribeTasks' | 'GetSecretValue' | 'DescribeSecret';
+
+/**
+ * Secrets by id, each `set` storing a new version as Secrets Manager's PutSecretValue does: the new
+ * one becomes AWSCURRENT, the one before it AWSPREVIOUS, older ones lose their labels (deprecated).
+ */
+export class VersionedSecrets extends Map<string, string> {
+  /** Versions stored per secret, oldest first. */
+  readonly versions = new Map<string, string[]>();
+  /** Secrets scheduled for deletion (DescribeSecret answers DeletedDate, GetSecretValue refuses). */
+  readonly deleted = new Set<string>();
+
+  override set(id: string, value: string): this {
+    // Map's constructor may call set before the fields exist.
+    if (this.versions !== undefined) {
+      const list = this.versions.get(id) ?? [];
+      list.push(
+        `v${list.length + 1}-${createHash('sha256').update(`${id}\n${list.length}`).digest('hex').slice(0, 8)}`,
+      );
+      this.versions.set(id, list);
+    }
+    return super.set(id, value);
+  }
+
+  override delete(id: string): boolean {
+    this.versions?.delete(id);
+    return super.delete(id);
+  }
+}
 
 export const faults = {
   throttle: (): Fault => ({
@@ -122,7 +150,7 @@ function invalid(message: string): Answer {
  */
 export class AwsStandIn {
   readonly tasks: LaunchedTask[] = [];
-  readonly secrets = new Map<string, string>();
+  readonly secrets = new VersionedSecrets();
   /** Access key ids the calls were signed with (SigV4 `Credential=`). */
   readonly accessKeyIds = new Set<string>();
   readonly calls: Record<Operation, number> = {
@@ -130,6 +158,7 @@ export class AwsStandIn {
     ListTasks: 0,
     DescribeTasks: 0,
     GetSecretValue: 0,
+    DescribeSecret: 0,
   };
   faultFor: StandInOptions['faultFor'];
   private readonly byToken = new Map<string, { fingerprint: string; task: LaunchedTask }>();
@@ -249,6 +278,8 @@ export class AwsStandIn {
         return this.listTasks(input);
       case 'DescribeTasks':
         return this.describeTasks(input);
+      case 'DescribeSecret':
+        return this.describeSecret(input);
       default:
         return this.getSecretValue(input);
     }
@@ -378,6 +409,44 @@ export class AwsStandIn {
       else tasks.push(this.describe(task, withTags, now));
     }
     return { status: 200, body: { tasks, failures } };
+  }
+
+  /**
+   * DescribeSecret as Secrets Manager answers it: metadata only, never the value; `VersionIdsToStages`
+   * lists the labelled versions (AWSCURRENT, AWSPREVIOUS); `DeletedDate` only while scheduled for
+   * deletion; timestamps are epoch seconds (AWS JSON 1.1).
+   */
+  private describeSecret(input: Record<string, unknown>): Answer {
+    const id = String(input.SecretId);
+    const versions = this.secrets.versions.get(id);
+    if (!this.secrets.has(id) || versions === undefined) {
+      return {
+        status: 400,
+        body: {
+          __type: 'ResourceNotFoundException',
+          message: "Secrets Manager can't find the specified secret.",
+        },
+      };
+    }
+    const stages: Record<string, string[]> = {};
+    const current = versions.at(-1);
+    const previous = versions.at(-2);
+    if (current) stages[current] = ['AWSCURRENT'];
+    if (previous) stages[previous] = ['AWSPREVIOUS'];
+    return {
+      status: 200,
+      body: {
+        ARN: id,
+        Name: id
+          .split(':')
+          .pop()
+          ?.replace(/-[A-Za-z0-9]{6}$/, ''),
+        CreatedDate: 1_763_856_000,
+        LastChangedDate: 1_763_856_000 + versions.length,
+        VersionIdsToStages: stages,
+        ...(this.secrets.deleted.has(id) ? { DeletedDate: 1_764_460_800 } : {}),
+      },
+    };
   }
 
   private getSecretValue(input: Record<string, unknown>): Answer {
