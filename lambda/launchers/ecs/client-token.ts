@@ -24,10 +24,16 @@ export function clientTokenFor(key: string, leg?: string): string {
   return `h:${sha256Hex(`\u0000${JSON.stringify([key, leg])}`).slice(0, 62)}`;
 }
 
+/** Who queued the work an agent is started for: a Scalr webhook or the env0 poller. */
+export type AgentSource = 'scalr' | 'env0';
+
+export const AGENT_SOURCES: readonly AgentSource[] = ['scalr', 'env0'];
+
 /**
- * The RunTask `startedBy` for a key (at most 36 characters): lets operators filter agent tasks and
- * find the tasks of one key with ListTasks.
+ * The RunTask `startedBy` for a key (at most 36 characters): lets operators filter agent tasks by
+ * source (`scalr-` or `env0-`) and find the tasks of one key with ListTasks. A Scalr key's value is
+ * the one every earlier version sent: a task started before an upgrade keeps matching its key.
  */
-export function startedByFor(key: string): string {
-  return `scalr-${sha256Hex(key).slice(0, 30)}`;
+export function startedByFor(key: string, source: AgentSource = 'scalr'): string {
+  return `${source}-${sha256Hex(key).slice(0, 30)}`;
 }
