@@ -1,6 +1,6 @@
 import { type Env, EnvReader } from '../../config/env-reader.js';
 import { ConfigError } from '../../errors.js';
-import { AGENT_SOURCES, type AgentSource } from '../ecs/client-token.js';
+import { AGENT_SOURCES, type AgentSource } from '../agent-source.js';
 
 /** Where the Docker Engine API listens: a unix socket (the default) or plain TCP. */
 export type DockerEndpoint =

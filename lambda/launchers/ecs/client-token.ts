@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AgentSource } from '../agent-source.js';
 
 /** ECS accepts up to 64 ASCII characters from 33 to 126 as a RunTask clientToken. */
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
@@ -23,11 +24,6 @@ export function clientTokenFor(key: string, leg?: string): string {
   }
   return `h:${sha256Hex(`\u0000${JSON.stringify([key, leg])}`).slice(0, 62)}`;
 }
-
-/** Who queued the work an agent is started for: a Scalr webhook or the env0 poller. */
-export type AgentSource = 'scalr' | 'env0';
-
-export const AGENT_SOURCES: readonly AgentSource[] = ['scalr', 'env0'];
 
 /**
  * The RunTask `startedBy` for a key (at most 36 characters): lets operators filter agent tasks by

@@ -1,7 +1,7 @@
 import { type Env, EnvReader } from '../../config/env-reader.js';
 import { ConfigError } from '../../errors.js';
+import { AGENT_SOURCES, type AgentSource } from '../agent-source.js';
 import { parseByAction } from './by-action.js';
-import { AGENT_SOURCES, type AgentSource } from './client-token.js';
 import { parseSizeByAction, type TaskSize } from './fargate-sizes.js';
 
 export const ECS_CAPACITIES = ['FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT_THEN_FARGATE'] as const;

@@ -1,7 +1,8 @@
 import type { CapacityProviderStrategyItem, RunTaskCommandInput, Tag } from '@aws-sdk/client-ecs';
+import type { AgentSource } from '../agent-source.js';
 import { dispatchContextEnvironment } from '../dispatch-context.js';
 import type { LaunchRequest } from '../launcher.js';
-import { type AgentSource, startedByFor } from './client-token.js';
+import { startedByFor } from './client-token.js';
 import type { EcsConfig } from './ecs-config.js';
 
 /** A Fargate capacity provider one RunTask call asks for. */
