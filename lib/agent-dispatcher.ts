@@ -230,7 +230,11 @@ export class AgentDispatcher extends Construct {
       bundleTarget: config.target,
       webhookSecretArn: this.secrets.webhookSecret.secretArn,
       agentTokenSecretArn: agentTokenSecret?.secretArn,
-      secretPolicyArns: this.secrets.policyArns(),
+      secretPolicyArns: this.secrets.readPolicyArns(),
+      agentTokenCheck: agentTokenSecret && {
+        mode: this.secrets.agentTokenCreated ? 'stored' : 'exists',
+        policyArns: this.secrets.agentTokenPolicyArns(),
+      },
       launchEnvironment,
       timeout: Duration.seconds(config.fn.timeoutSeconds),
       launchDeadlineMs: config.fn.launchDeadlineMs,

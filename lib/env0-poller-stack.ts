@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { StackConfig } from './config/stack-config.js';
 import { AcaTarget } from './constructs/aca-target.js';
 import { Env0Agent } from './constructs/env0-agent.js';
+import { Env0Monitoring } from './constructs/env0-monitoring.js';
 import { Env0Poller } from './constructs/env0-poller.js';
 import { LaunchLedger } from './constructs/launch-ledger.js';
 import { Network } from './constructs/network.js';
@@ -26,6 +27,8 @@ export class Env0PollerStack extends Stack {
   readonly aca?: AcaTarget;
   readonly ledger: LaunchLedger;
   readonly poller: Env0Poller;
+  /** Poll metrics' alarms (stopped, failing, token refused) and dashboard. */
+  readonly monitoring: Env0Monitoring;
 
   constructor(scope: Construct, id: string, props: Env0PollerStackProps) {
     super(scope, id, {
@@ -62,7 +65,9 @@ export class Env0PollerStack extends Stack {
       launchEnvironment = this.aca.dispatcherEnvironment();
       tokenSecretArn = env0.agentTokenSecretArn;
     }
+    const metricNamespace = `AgentDispatcher/${this.stackName}`;
     this.poller = new Env0Poller(this, 'Poller', {
+      metricNamespace,
       env0,
       launchEnvironment: { ...launchEnvironment, ...this.ledger.dispatcherEnvironment() },
       agentTokenSecretArn: tokenSecretArn,
@@ -73,10 +78,21 @@ export class Env0PollerStack extends Stack {
     this.agent?.grantPoll(this.poller.role);
     this.aca?.grantLaunch(this.poller.role);
     this.ledger.grantLedgerWrites(this.poller.role);
+    this.monitoring = new Env0Monitoring(this, 'Monitoring', {
+      metricNamespace,
+      pollerFunction: this.poller.function,
+      scheduleMinutes: env0.scheduleMinutes,
+      topicArn: config.alarmTopicArn || undefined,
+      email: config.alarmEmail || undefined,
+    });
 
     new CfnOutput(this, 'PollerLogGroup', {
       description: 'Logs of the poller: one "poll" line per poll (outcome, reason, pending, active, started)',
       value: this.poller.logGroup.logGroupName,
+    });
+    new CfnOutput(this, 'PollerDashboard', {
+      description: 'CloudWatch dashboard of the env0 poller (polls by decision, queue, pool)',
+      value: this.monitoring.dashboard.dashboardName,
     });
     if (this.agent) {
       new CfnOutput(this, 'SetAgentTokenCommand', {
@@ -94,6 +110,10 @@ export class Env0PollerStack extends Stack {
       });
       new CfnOutput(this, 'AgentCluster', { value: this.agent.cluster.clusterName });
       new CfnOutput(this, 'AgentLogGroup', { value: this.agent.logGroup.logGroupName });
+      new CfnOutput(this, 'AgentTaskDefinitionFamily', {
+        description: 'Task definition family of the env0 agent (npm run doctor checks its image)',
+        value: this.agent.family,
+      });
     }
   }
 }

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger, logLevelFrom } from '../lambda/log/logger.js';
 import { createPoller } from '../lambda/poller/create-poller.js';
+import { localLogSink } from './log-format.js';
 
 /**
  * `SOURCE=env0 npm start`: the env0 poller on this machine with the dry-run (default) or Docker
@@ -10,7 +11,7 @@ import { createPoller } from '../lambda/poller/create-poller.js';
  * PENDING_COUNT (default 1) and can be changed with `curl -X PUT .../pending/<n>`.
  */
 export async function runLocalPoller(env: NodeJS.ProcessEnv): Promise<number> {
-  const logger = new Logger(undefined, logLevelFrom(env.LOG_LEVEL), { source: 'env0' });
+  const logger = new Logger(localLogSink(env), logLevelFrom(env.LOG_LEVEL), { source: 'env0' });
   const token = env.AGENT_TOKEN ?? randomBytes(18).toString('base64url');
   let pending = Number(env.PENDING_COUNT ?? '1');
   let url = env.QUEUE_STATE_URL;

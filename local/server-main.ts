@@ -1,6 +1,7 @@
 import { Logger, logLevelFrom } from '../lambda/log/logger.js';
 import { startLocalServer } from './local-server.js';
 import { localSettings } from './local-settings.js';
+import { localLogSink } from './log-format.js';
 
 const HELP = `Usage: npm start [-- --help]
 
@@ -16,9 +17,11 @@ Environment:
   SCALR_URL, DOCKER_HOST, DOCKER_IMAGE   for LAUNCH_TARGET=docker
   ECS_*, AWS_*        for LAUNCH_TARGET=ecs (and for a dry-run plan with real values)
   LOG_LEVEL           debug | info | warn | error (default info)
+  LOG_FORMAT          json | text (default: text on a terminal, JSON when piped)
   SOURCE=env0         run the env0 queue poller instead (docs/env0.md, "Local mode")
 
-Logs are JSON lines on stdout; the banner goes to stderr. See docs/local-mode.md.
+Logs go to stdout (one readable line per event on a terminal, JSON lines when piped or with
+LOG_FORMAT=json); the banner goes to stderr. See docs/local-mode.md.
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -32,7 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (process.env.SOURCE === 'env0')
     return (await import('./env0-poller-main.js')).runLocalPoller(process.env);
-  const logger = new Logger(undefined, logLevelFrom(process.env.LOG_LEVEL));
+  const logger = new Logger(localLogSink(process.env), logLevelFrom(process.env.LOG_LEVEL));
   let local: Awaited<ReturnType<typeof startLocalServer>>;
   try {
     local = await startLocalServer(localSettings(process.env), logger);

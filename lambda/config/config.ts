@@ -10,6 +10,19 @@ export type SecretSource =
   | { readonly kind: 'secrets-manager'; readonly secretId: string; readonly envName: string }
   | { readonly kind: 'literal'; readonly value: string; readonly envName: string };
 
+/**
+ * How the webhook path tells that the Scalr agent pool token is set (`AGENT_TOKEN_CHECK`):
+ *
+ * - `value`: read the value and compare it with the placeholder (local mode, a literal token);
+ * - `stored`: the stack created the secret with the placeholder as its only version; the token is
+ *   set once a second version was stored (`put-secret-value` moves `AWSCURRENT` to a new version and
+ *   labels the first `AWSPREVIOUS`), read with DescribeSecret, which never returns the value;
+ * - `exists`: an imported secret the operator created with the token; it is set while it exists.
+ */
+export type AgentTokenCheck = 'value' | 'stored' | 'exists';
+
+export const AGENT_TOKEN_CHECKS: readonly AgentTokenCheck[] = ['value', 'stored', 'exists'];
+
 /** Settings every launch target shares. Target-specific settings are parsed by the target's module. */
 export interface DispatcherConfig {
   readonly target: LaunchTarget;
@@ -19,6 +32,11 @@ export interface DispatcherConfig {
    * secret of the Container Apps job and never passes through AWS.
    */
   readonly agentToken: SecretSource | undefined;
+  /**
+   * How a Secrets Manager agent token is known to be set (`AGENT_TOKEN_CHECK`); see AgentTokenCheck.
+   * @default 'value'
+   */
+  readonly agentTokenCheck?: AgentTokenCheck;
   /** Time budget for one launch, including retries; the answer must stay inside API Gateway's 29 s. */
   readonly launchDeadlineMs: number;
   /** `Retry-After` sent with a 503. */
@@ -60,6 +78,7 @@ export function loadDispatcherConfig(envVars: Env): DispatcherConfig {
       target === 'aca' && tokenGiven === undefined
         ? undefined
         : secretSource(env, 'AGENT_TOKEN_SECRET_ARN', 'AGENT_TOKEN'),
+    agentTokenCheck: env.oneOf('AGENT_TOKEN_CHECK', AGENT_TOKEN_CHECKS, 'value'),
     launchDeadlineMs: env.integer('LAUNCH_DEADLINE_MS', 20_000, 1_000, 28_000),
     retryAfterSeconds: env.integer('RETRY_AFTER_SECONDS', 5, 1, 3_600),
     secretTtlSeconds: env.integer('SECRET_TTL_SECONDS', 300, 0, 86_400),

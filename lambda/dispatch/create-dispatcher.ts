@@ -11,7 +11,8 @@ import type { LaunchLedger } from '../ledger/launch-ledger.js';
 import { Logger, logLevelFrom } from '../log/logger.js';
 import { dispatchMetricsFrom } from '../metrics/dispatch-metrics.js';
 import type { MetricSink } from '../metrics/emf.js';
-import { SecretCache } from '../secrets/secret-cache.js';
+import { agentTokenStateFetcher } from '../secrets/agent-token-state.js';
+import { SecretCache, type SecretFetcher } from '../secrets/secret-cache.js';
 import { secretFetcher } from '../secrets/secrets-manager-fetcher.js';
 import { createTrailLookup } from '../trail/create-trail-lookup.js';
 import type { TrailLookup, TrailStore } from '../trail/trail-store.js';
@@ -68,8 +69,8 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
   }
 
   const client = lazySecretsManager(overrides.secretsManager);
-  const cacheFor = (source: SecretSource) =>
-    new SecretCache(secretFetcher(source, client, config.retryAfterSeconds), {
+  const cacheFor = (source: SecretSource, fetcher?: SecretFetcher) =>
+    new SecretCache(fetcher ?? secretFetcher(source, client, config.retryAfterSeconds), {
       retryAfterSeconds: config.retryAfterSeconds,
       ttlMs: config.secretTtlSeconds * 1000,
       staleMs: config.secretStaleSeconds * 1000,
@@ -79,6 +80,13 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
           cause: (error as { name?: string }).name,
         }),
     });
+
+  // Deployed, whether the token is set is read with DescribeSecret: the webhook path never holds it.
+  const check = config.agentTokenCheck ?? 'value';
+  const agentTokenCache = (source: SecretSource) =>
+    source.kind === 'secrets-manager' && check !== 'value'
+      ? cacheFor(source, agentTokenStateFetcher(source, check, client, config.retryAfterSeconds))
+      : cacheFor(source);
 
   const launcher = overrides.launcher
     ? overrides.launcher(config)
@@ -96,7 +104,7 @@ export function createDispatcher(env: Env, overrides: DispatcherOverrides = {}):
   const dispatcher = new Dispatcher({
     config,
     webhookSecret: cacheFor(config.webhookSecret),
-    agentToken: config.agentToken && cacheFor(config.agentToken),
+    agentToken: config.agentToken && agentTokenCache(config.agentToken),
     launcher,
     coalescer: new LaunchCoalescer({
       rememberMs: 60 * 60 * 1000,

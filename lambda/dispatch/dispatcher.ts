@@ -37,7 +37,11 @@ import type { LaunchCoalescer } from './launch-coalescer.js';
 export interface DispatcherDeps {
   readonly config: DispatcherConfig;
   readonly webhookSecret: SecretCache;
-  /** Undefined when the platform holds the agent token itself (Container Apps job secret). */
+  /**
+   * Whether the agent token is set: its value (local), or only a marker (`AGENT_TOKEN_CHECK` stored or
+   * exists: `secrets/agent-token-state.ts`). Undefined when the platform holds the agent token itself
+   * (Container Apps job secret).
+   */
   readonly agentToken: SecretCache | undefined;
   /** Resolved once; rejects with ConfigError when the target's settings are wrong. */
   readonly launcher: Promise<Launcher>;

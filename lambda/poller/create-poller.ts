@@ -58,7 +58,13 @@ export async function createPoller(env: Env, overrides: PollerOverrides): Promis
     secretStaleSeconds: 900,
     maxBodyBytes: 0,
   };
-  const launcher = await createLauncher({ env, config: dispatcherConfig, logger, ledger: overrides.ledger });
+  // Agents named by source: env0 tags, startedBy and variables, never Scalr's (launchers read AGENT_SOURCE).
+  const launcher = await createLauncher({
+    env: { ...env, AGENT_SOURCE: 'env0' },
+    config: dispatcherConfig,
+    logger,
+    ledger: overrides.ledger,
+  });
   const token = new SecretCache(secretFetcher(config.agentToken, lazySecretsManager()), {
     ttlMs: 300_000,
     staleMs: 900_000,

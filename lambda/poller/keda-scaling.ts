@@ -28,9 +28,14 @@ export interface PoolObservation {
  *   start  = min(maxExecutions - active, wanted - starting), never below minExecutions - active
  *
  * KEDA's `default` strategy (wanted - active) would count busy agents against waiting tasks and
- * under-launch; `accurate` subtracts only agents that will still take a task. Unlike KEDA, warm
- * agents (`minExecutions`) count against `maxExecutions`, so `maxExecutions` is a hard cap on
- * concurrent agents, which is what env0's guide documents it as.
+ * under-launch; `accurate` subtracts only agents that will still take a task. Like KEDA since v2.8
+ * (`MaxReplicaCount()` returns max − min), warm agents count against `maxExecutions`. Per poll this
+ * rule differs from KEDA's `accurate` (pkg/scaling/executor/scale_jobs.go) in three places, each on
+ * purpose (docs/env0.md, "How many agents a poll starts"; test/unit/poller/keda-differences.test.ts):
+ * below `minExecutions` with a queue KEDA tops up to min only (here: the queue is covered in the same
+ * poll); KEDA caps demand at max − min before subtracting starting agents (here: after, so a queue
+ * larger than max − min still gets max agents); near the cap KEDA fills the room without subtracting
+ * starting agents (here: agents that would find no task are not started).
  */
 export function agentsToStart(params: ScalingParameters, seen: PoolObservation): number {
   const room = Math.max(0, params.maxExecutions - seen.active);

@@ -9,6 +9,8 @@ export interface RunOptions {
   readonly pollBudgetMs: number;
   /** Time left in the invocation (Lambda's `getRemainingTimeInMillis`). */
   readonly remainingMs: () => number;
+  /** Told of each poll as it ends (metrics); it must not throw. */
+  readonly onPoll?: (report: PollReport) => void;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -28,7 +30,9 @@ export async function runPolls(poller: Poller, options: RunOptions): Promise<Pol
       const wait = start + at - now();
       if (wait > 0) await sleep(wait);
       if (options.remainingMs() < options.pollBudgetMs + 1_000) break;
-      reports.push(await poller.pollOnce());
+      const report = await poller.pollOnce();
+      reports.push(report);
+      options.onPoll?.(report);
     }
   } finally {
     await poller.release();

@@ -91,10 +91,11 @@ export class ApiGatewayAccountRole extends Construct {
     );
     handlerRole.addToPolicy(
       new iam.PolicyStatement({
-        // UpdateAccount with a role ARN needs iam:PassRole on that role.
+        // UpdateAccount with a role ARN needs iam:PassRole on that role, and only API Gateway may receive it.
         sid: 'PassCloudWatchRole',
         actions: ['iam:PassRole'],
         resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'apigateway.amazonaws.com' } },
       }),
     );
 

@@ -25,6 +25,13 @@ export interface DispatcherFunctionProps {
   readonly bundleTarget?: BundleTarget;
   /** ARNs the function may call `secretsmanager:GetSecretValue` on (partial ARNs end in `-??????`). */
   readonly secretPolicyArns: readonly string[];
+  /**
+   * Tell a set agent token with `secretsmanager:DescribeSecret` on these ARNs instead of reading it
+   * (`AGENT_TOKEN_CHECK`): `stored` for a secret the stack created with the placeholder, `exists` for
+   * an imported one. Leave the agent token's ARNs out of `secretPolicyArns` then.
+   * @default - the value is read (`AGENT_TOKEN_CHECK=value`; its ARN must be in `secretPolicyArns`)
+   */
+  readonly agentTokenCheck?: { readonly mode: 'stored' | 'exists'; readonly policyArns: readonly string[] };
   /** Target-specific environment, e.g. `FargateAgent.dispatcherEnvironment()`. */
   readonly launchEnvironment: Readonly<Record<string, string>>;
   /**
@@ -97,6 +104,16 @@ export class DispatcherFunction extends Construct {
         resources: [...props.secretPolicyArns],
       }),
     );
+    if (props.agentTokenCheck && props.agentTokenCheck.policyArns.length > 0) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          // Whether the agent token is set, never its value: the webhook path does not hold the token.
+          sid: 'DescribeAgentToken',
+          actions: ['secretsmanager:DescribeSecret'],
+          resources: [...props.agentTokenCheck.policyArns],
+        }),
+      );
+    }
 
     const common = {
       description: 'Scalr serverless agent pool: starts one single-run agent per webhook',
@@ -114,6 +131,9 @@ export class DispatcherFunction extends Construct {
         ...props.launchEnvironment,
         WEBHOOK_SECRET_ARN: props.webhookSecretArn,
         ...(props.agentTokenSecretArn ? { AGENT_TOKEN_SECRET_ARN: props.agentTokenSecretArn } : {}),
+        ...(props.agentTokenSecretArn && props.agentTokenCheck
+          ? { AGENT_TOKEN_CHECK: props.agentTokenCheck.mode }
+          : {}),
         LAUNCH_DEADLINE_MS: String(launchDeadlineMs),
       },
     };

@@ -9,6 +9,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { Env0StackConfig } from '../config/env0-config.js';
 import { type BundleTarget, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+import type { Env0Monitoring } from './env0-monitoring.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,6 +32,11 @@ export interface Env0PollerProps {
   readonly bundleTarget: BundleTarget;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Namespace of the poller's EMF metrics (`METRICS_NAMESPACE`; see {@link Env0Monitoring}).
+   * @default - `AgentDispatcher/${stackName}`
+   */
+  readonly metricNamespace?: string;
 }
 
 /**
@@ -108,6 +114,7 @@ export class Env0Poller extends Construct {
         AGENT_STARTUP_SECONDS: String(env0.agentStartupSeconds),
         POLL_BUDGET_MS: String(POLL_BUDGET_SECONDS * 1000),
         RUN_SECONDS: String(runSeconds),
+        METRICS_NAMESPACE: props.metricNamespace ?? `AgentDispatcher/${Stack.of(this).stackName}`,
       },
       bundling: {
         forceDockerBundling: false,

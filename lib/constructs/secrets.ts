@@ -88,6 +88,21 @@ export class DispatcherSecrets extends Construct {
     }
   }
 
+  /**
+   * ARNs of the secrets whose value the dispatcher reads (webhook secret, Azure credentials): not the
+   * agent token, which it only describes (`agentTokenPolicyArns`).
+   */
+  readPolicyArns(): string[] {
+    return [this.webhookSecret, this.azureCredentialsSecret]
+      .filter((secret) => secret !== undefined)
+      .flatMap(secretPolicyArns);
+  }
+
+  /** ARNs of the agent token secret, for `secretsmanager:DescribeSecret`; empty without one. */
+  agentTokenPolicyArns(): string[] {
+    return this.agentTokenSecret ? secretPolicyArns(this.agentTokenSecret) : [];
+  }
+
   /** ARNs for IAM statements; an imported partial ARN gets the `-??????` suffix Secrets Manager adds. */
   policyArns(): string[] {
     return [this.webhookSecret, this.agentTokenSecret, this.azureCredentialsSecret]

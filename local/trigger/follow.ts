@@ -12,6 +12,11 @@ export interface FollowOptions {
   readonly pollMs: number;
   /** Longest wait for one answer. */
   readonly requestTimeoutMs: number;
+  /**
+   * Stop with 0 once ACCEPTED is shown (the dry-run target: no agent, no RUNNING).
+   * @default false
+   */
+  readonly untilAccepted?: boolean;
 }
 
 export interface FollowIo {
@@ -45,7 +50,8 @@ const seconds = (ms: number) => `${ms >= 0 ? '+' : ''}${(ms / 1000).toFixed(1)}s
 /**
  * Polls the task's trail and prints each new step with the time since the webhook, until the agent
  * stops or `timeoutMs` passes. Resolves to the exit code: 0 when the agent reached RUNNING and did not
- * exit non-zero, 1 otherwise. A 404 right after the webhook only means the trail is not written yet.
+ * exit non-zero, 1 otherwise (`untilAccepted`: 0 once ACCEPTED is shown). A 404 right after the webhook
+ * only means the trail is not written yet.
  */
 export async function followTask(options: FollowOptions, webhookAt: number, io: FollowIo): Promise<number> {
   const now = io.now ?? Date.now;
@@ -82,6 +88,7 @@ export async function followTask(options: FollowOptions, webhookAt: number, io: 
       io.out(`${seconds(Date.parse(at) - origin).padStart(8)}  ${step.toUpperCase()}${extra}\n`);
     }
     if (trail.status === 'STOPPED') return stoppedCode(trail, io);
+    if (options.untilAccepted && printed.has('accepted')) return 0;
     await sleep(Math.min(options.pollMs, Math.max(0, deadline - now())));
   }
   const running = trail.steps?.running !== undefined;

@@ -10,6 +10,8 @@ export interface TriggerResult {
   readonly ms: number;
   readonly launchId?: string;
   readonly duplicate?: boolean;
+  /** The dry-run target answered: no agent was started, so none will reach RUNNING. */
+  readonly dryRun?: boolean;
   /** Error message from the answer, or the network failure. */
   readonly message?: string;
 }
@@ -63,8 +65,14 @@ async function sendOne(options: TriggerOptions, io: TriggerIo): Promise<TriggerR
     });
     const text = await answer.text();
     const ms = now() - started;
-    let body: { launchId?: unknown; duplicate?: unknown; message?: unknown; error?: { message?: unknown } } =
-      {};
+    let body: {
+      launchId?: unknown;
+      duplicate?: unknown;
+      message?: unknown;
+      platform?: unknown;
+      dryRun?: unknown;
+      error?: { message?: unknown };
+    } = {};
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
@@ -77,6 +85,7 @@ async function sendOne(options: TriggerOptions, io: TriggerIo): Promise<TriggerR
       ms,
       launchId: typeof body.launchId === 'string' ? body.launchId : undefined,
       duplicate: typeof body.duplicate === 'boolean' ? body.duplicate : undefined,
+      dryRun: body.dryRun === true || body.platform === 'dry-run' ? true : undefined,
       message: typeof message === 'string' ? message : answer.ok ? undefined : text.slice(0, 200),
     };
   } catch (error) {
@@ -133,12 +142,16 @@ export async function runTrigger(options: TriggerOptions, io: TriggerIo): Promis
     io.out(formatResult(result));
     if (!ok(result)) return 1;
     const follow = { ...options.follow, tasksUrl: options.follow.tasksUrl(result.taskId) };
+    // A dry run starts no agent: waiting the whole timeout for a RUNNING that cannot come helps nobody.
+    if (result.dryRun)
+      io.out('dry run: no agent is started, so no RUNNING will follow; following until ACCEPTED\n');
     return followTask(
       {
         ...follow,
         apiKey: options.apiKey,
         secret: options.secret,
         requestTimeoutMs: Math.min(options.timeoutMs, 5_000),
+        untilAccepted: result.dryRun === true,
       },
       sentAt,
       { out: io.out, fetch: io.fetch },

@@ -10,9 +10,14 @@ export interface CheckResult {
 /** What every check may read: the stack's outputs and the dispatcher function's settings. */
 export interface StackFacts {
   readonly stackName: string;
+  /**
+   * Which pool the stack is: `scalr` (webhook dispatcher) or `env0` (pull-mode poller), told by its
+   * function's settings (`QUEUE_STATE_URL`) or, without them, its outputs.
+   */
+  readonly source: 'scalr' | 'env0';
   readonly region: string;
   readonly outputs: Readonly<Record<string, string>>;
-  /** The dispatcher function's name, when it was found. */
+  /** The dispatcher (or env0 poller) function's name, when it was found. */
   readonly functionName?: string;
   /** The dispatcher function's environment variables (no secret values: ARNs and settings). */
   readonly functionEnv: Readonly<Record<string, string>>;

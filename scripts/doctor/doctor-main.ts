@@ -10,13 +10,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 let args: DoctorArgs | undefined;
 try {
   args = parseDoctorArgs(process.argv.slice(2));
-  const { results } = await runDoctor({
+  const { facts, results } = await runDoctor({
     stack: args.stack,
     region: args.region,
     timeoutMs: args.timeoutMs,
     dockerHub: dockerHubFromEnv(process.env),
   });
-  for (const line of formatReport(args.stack, results)) console.log(line);
+  const title = facts.source === 'env0' ? `${args.stack} (env0 pull mode)` : args.stack;
+  for (const line of formatReport(title, results)) console.log(line);
   process.exitCode = results.some((r) => r.status === 'fail') ? 1 : 0;
 } catch (error) {
   if (error instanceof UsageError || error instanceof StackNotFoundError) {

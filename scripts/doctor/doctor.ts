@@ -12,11 +12,13 @@ import { type CheckResult, fail, ok, type StackFacts } from './check.js';
 import { checkAgentImage } from './checks/agent-image.js';
 import { checkAgentToken } from './checks/agent-token.js';
 import { checkApiGatewayRole } from './checks/api-gateway-role.js';
+import { checkEnv0Queue } from './checks/env0-queue.js';
 import { checkOutboundFederation } from './checks/outbound-federation.js';
 import { checkScalrPool } from './checks/scalr-pool.js';
+import { checkStateKey } from './checks/state-key.js';
 import { checkSubnetRoutes } from './checks/subnet-routes.js';
 import { checkWebhookPath } from './checks/webhook-path.js';
-import { DOCKER_HUB, type RegistryEndpoints } from './image/docker-hub.js';
+import { DOCKER_HUB, GHCR, type RegistryEndpoints } from './image/docker-hub.js';
 import { readStackFacts } from './stack-facts.js';
 
 export interface DoctorOptions {
@@ -28,9 +30,16 @@ export interface DoctorOptions {
   readonly dockerHub?: RegistryEndpoints;
   /** How the Scalr check reaches Scalr (tests point it at a stand-in). @default global fetch */
   readonly scalrFetch?: FetchLike;
+  /** @default GHCR */
+  readonly ghcr?: RegistryEndpoints;
+  /** env0's queue-state is asked with this (tests); @default fetch */
+  readonly fetch?: typeof fetch;
 }
 
-/** Reads the stack, then runs every check; each one reports, none throws. */
+/**
+ * Reads the stack, then runs every check of its kind (a Scalr webhook pool or an env0 pull-mode
+ * pool, told by the stack itself); each one reports, none throws.
+ */
 export async function runDoctor(
   options: DoctorOptions,
 ): Promise<{ facts: StackFacts; results: CheckResult[] }> {
@@ -63,10 +72,28 @@ export async function runDoctor(
   try {
     const facts = await readStackFacts(clients, options.stack, region, options.timeoutMs);
     const t = options.timeoutMs;
+    const image = () =>
+      checkAgentImage(
+        { ecs: clients.ecs, ecrFor },
+        facts,
+        t,
+        options.dockerHub ?? DOCKER_HUB,
+        options.ghcr ?? GHCR,
+      );
+    if (facts.source === 'env0') {
+      const results = await Promise.all([
+        functionLine(facts),
+        checkEnv0Queue(clients.secrets, facts, t, options.fetch),
+        image(),
+        checkSubnetRoutes(clients.ec2, facts, t),
+        checkStateKey(clients, facts, t),
+      ]);
+      return { facts, results };
+    }
     const results = await Promise.all([
       functionLine(facts),
       checkAgentToken(clients.secrets, facts, t),
-      checkAgentImage({ ecs: clients.ecs, ecrFor }, facts, t, options.dockerHub ?? DOCKER_HUB),
+      image(),
       checkSubnetRoutes(clients.ec2, facts, t),
       checkOutboundFederation(clients.iam, facts, t),
       checkApiGatewayRole(clients.apiGateway, region, t),
@@ -81,7 +108,7 @@ export async function runDoctor(
 
 /** The dispatcher function's settings tell the target, the agent's family and subnets. */
 function functionLine(facts: StackFacts): CheckResult {
-  const name = 'dispatcher function';
+  const name = facts.source === 'env0' ? 'env0 poller function' : 'dispatcher function';
   if (facts.functionProblem !== undefined) {
     return fail(
       name,

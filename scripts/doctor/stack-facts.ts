@@ -11,7 +11,8 @@ export class StackNotFoundError extends Error {}
 
 /**
  * Reads the stack's outputs, then finds the dispatcher function among its resources (the one whose
- * environment names `WEBHOOK_SECRET_ARN`) and reads its environment.
+ * environment names `WEBHOOK_SECRET_ARN`, or `QUEUE_STATE_URL` for the env0 poller) and reads its
+ * environment.
  */
 export async function readStackFacts(
   clients: { cloudFormation: CloudFormationClient; lambda: LambdaClient },
@@ -33,19 +34,24 @@ export async function readStackFacts(
     }
     throw error;
   }
+  // Only the env0 stack has this output; the function's settings, when read, decide.
+  const byOutputs = outputs.StateEncryptionKeySecretArn !== undefined ? 'env0' : 'scalr';
   try {
     const fn = await dispatcherFunction(clients, stackName, timeoutMs);
     if (fn === undefined) {
       return {
         stackName,
+        source: byOutputs,
         region,
         outputs,
         functionEnv: {},
         functionSubnets: [],
-        functionProblem: 'no function of the stack has WEBHOOK_SECRET_ARN in its environment',
+        functionProblem:
+          'no function of the stack has WEBHOOK_SECRET_ARN (Scalr) or QUEUE_STATE_URL (env0) in its environment',
       };
     }
-    return { stackName, region, outputs, ...fn };
+    const source = fn.functionEnv.QUEUE_STATE_URL !== undefined ? 'env0' : 'scalr';
+    return { stackName, source, region, outputs, ...fn };
   } catch (error) {
     // The outputs alone still allow most checks: report what is missing instead of stopping here.
     const problem = awsFailure(
@@ -57,6 +63,7 @@ export async function readStackFacts(
     );
     return {
       stackName,
+      source: byOutputs,
       region,
       outputs,
       functionEnv: {},
@@ -92,7 +99,7 @@ async function dispatcherFunction(
       abortSignal: within(timeoutMs),
     });
     const variables = config.Environment?.Variables ?? {};
-    if (variables.WEBHOOK_SECRET_ARN !== undefined) {
+    if (variables.WEBHOOK_SECRET_ARN !== undefined || variables.QUEUE_STATE_URL !== undefined) {
       return {
         functionName: name,
         functionEnv: variables,

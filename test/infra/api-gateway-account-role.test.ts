@@ -78,7 +78,7 @@ describe('API Gateway account CloudWatch role (default: managed)', () => {
     });
   });
 
-  it("scopes the handler's role to the account settings and passing that one role", () => {
+  it("scopes the handler's role to the account settings and passing that one role to API Gateway only", () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Version: '2012-10-17',
@@ -95,6 +95,7 @@ describe('API Gateway account CloudWatch role (default: managed)', () => {
             Effect: 'Allow',
             Action: 'iam:PassRole',
             Resource: { 'Fn::GetAtt': [cloudWatchRoleId, 'Arn'] },
+            Condition: { StringEquals: { 'iam:PassedToService': 'apigateway.amazonaws.com' } },
           },
         ],
       },

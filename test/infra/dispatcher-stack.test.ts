@@ -203,16 +203,19 @@ describe('DispatcherStack with the default new VPC', () => {
       ]);
     });
 
-    it('reads only its two secrets, with GetSecretValue only', () => {
+    it("reads only the webhook secret's value, and only describes the agent token (never reads it)", () => {
       const read = statements(template).filter((s) => JSON.stringify(s.Action).includes('secretsmanager:'));
       const dispatcherRead = read.find((s) => s.Action === 'secretsmanager:GetSecretValue');
+      const describe = read.find((s) => s.Sid === 'DescribeAgentToken');
 
-      expect(dispatcherRead?.Resource).toEqual([
-        { Ref: expect.stringMatching(/^SecretsWebhookSecret/) },
-        { Ref: expect.stringMatching(/^SecretsAgentTokenSecret/) },
-      ]);
-      // The only other secret access is the execution role reading the token secret.
-      const others = read.filter((s) => s !== dispatcherRead);
+      expect(dispatcherRead?.Resource).toEqual({ Ref: expect.stringMatching(/^SecretsWebhookSecret/) });
+      expect(describe).toMatchObject({
+        Action: 'secretsmanager:DescribeSecret',
+        Resource: { Ref: expect.stringMatching(/^SecretsAgentTokenSecret/) },
+      });
+      expect(functionEnvironment(template).AGENT_TOKEN_CHECK).toBe('stored');
+      // The only other secret access is the execution role reading the token secret for the agent.
+      const others = read.filter((s) => s !== dispatcherRead && s !== describe);
       expect(others).toHaveLength(1);
       expect(others[0]?.Resource).toEqual({ Ref: expect.stringMatching(/^SecretsAgentTokenSecret/) });
     });
@@ -451,14 +454,16 @@ describe('DispatcherStack with an existing VPC, token secret and alarm email', (
     );
   });
 
-  it('reads a given secret under both forms of its ARN: a partial ARN can look complete', () => {
+  it('describes a given token secret under both forms of its ARN (a partial ARN can look complete), never reads it', () => {
     const read = statements(template).find((s) => s.Action === 'secretsmanager:GetSecretValue');
+    const describe = statements(template).find((s) => s.Sid === 'DescribeAgentToken');
 
-    expect(read?.Resource).toEqual([
-      { Ref: expect.stringMatching(/^SecretsWebhookSecret/) },
+    expect(read?.Resource).toEqual({ Ref: expect.stringMatching(/^SecretsWebhookSecret/) });
+    expect(describe?.Resource).toEqual([
       IMPORTED_VPC_CONTEXT.agentTokenSecretArn,
       `${IMPORTED_VPC_CONTEXT.agentTokenSecretArn}-??????`,
     ]);
+    expect(functionEnvironment(template).AGENT_TOKEN_CHECK).toBe('exists');
   });
 
   it('injects the imported token secret into the agent and sets SCALR_URL', () => {

@@ -78,6 +78,66 @@ describe('source=env0 stack', () => {
     expect(policies).not.toMatch(/"Action":"\*"|"ecs:\*"/);
   });
 
+  it('alarms when polls stop (no data breaches), keep failing, or env0 refuses the token', () => {
+    const alarm = (metric: string, decision: string | undefined) =>
+      Object.values(
+        template.findResources('AWS::CloudWatch::Alarm', {
+          Properties: {
+            MetricName: metric,
+            Namespace: 'AgentDispatcher/Env0Pool',
+            ...(decision ? { Dimensions: [{ Name: 'Decision', Value: decision }] } : {}),
+          },
+        }),
+      ).filter((a) => decision !== undefined || a.Properties.Dimensions === undefined);
+    const [stopped] = alarm('Polls', undefined);
+    expect(stopped?.Properties).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      Period: 300,
+      TreatMissingData: 'breaching',
+    });
+    const [failing] = alarm('Polls', 'unknown');
+    expect(failing?.Properties).toMatchObject({
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+    const [refused] = alarm('Polls', 'refused');
+    expect(refused?.Properties).toMatchObject({ EvaluationPeriods: 1, Threshold: 1 });
+    expect(refused?.Properties.AlarmDescription).toMatch(
+      /Configuration: env0 refused the agent access token/,
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ METRICS_NAMESPACE: 'AgentDispatcher/Env0Pool' }) },
+    });
+  });
+
+  it('puts the polls by decision, the queue and the pool on a dashboard', () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const part of ['env0 polls by decision', 'Pending', 'Active', 'Starting', 'Started', 'refused']) {
+      expect(body).toContain(part);
+    }
+    template.hasOutput('PollerDashboard', Match.anyValue());
+  });
+
+  it('waits three scheduled invocations before "polls stopped" when polls are minutes apart', () => {
+    const slow = build({ pollingInterval: 300 }).template;
+    const stopped = Object.values(
+      slow.findResources('AWS::CloudWatch::Alarm', { Properties: { TreatMissingData: 'breaching' } }),
+    );
+    expect(stopped.map((a) => a.Properties.Period)).toEqual([900]);
+  });
+
+  it('notifies the alarm topic given by alarmTopicArn', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:ops';
+    const alarms = Object.values(
+      build({ alarmTopicArn: topicArn }).template.findResources('AWS::CloudWatch::Alarm'),
+    );
+    expect(alarms).toHaveLength(3);
+    for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([topicArn]);
+  });
+
   it.each([
     ['ECS', {}],
     ['ACA', ACA_ENV0],

@@ -48,6 +48,7 @@ describe('npm run doctor: the registered Scalr pool matches the stack (stand-ins
   const facts = (outputs: Record<string, string> = {}): StackFacts => ({
     stackName: 'ScalrPool',
     region: 'us-east-1',
+    source: 'scalr',
     outputs: {
       WebhookUrl: WEBHOOK_URL,
       ScalrAgentPoolId: pool.id,

@@ -552,7 +552,10 @@ describe('parseImage', () => {
         reference: '1.6.0',
       },
     ],
-    ['ghcr.io/env0/deployment-agent:2.0.0', { kind: 'other', registry: 'ghcr.io' }],
+    [
+      'ghcr.io/env0/deployment-agent:2.0.0',
+      { kind: 'ghcr', repository: 'env0/deployment-agent', reference: '2.0.0' },
+    ],
     ['localhost:5000/agent:1', { kind: 'other', registry: 'localhost:5000' }],
   ])('reads %s', (image, expected) => {
     expect(parseImage(image)).toEqual(expected);

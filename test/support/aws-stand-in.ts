@@ -32,6 +32,45 @@ export type Operation =
   | 'DescribeSecret'
   | 'GetApiKey';
 
+/**
+ * Secrets by id, each `set` storing a new version as Secrets Manager's PutSecretValue does: the new
+ * one becomes AWSCURRENT, the one before it AWSPREVIOUS, older ones lose their labels (deprecated).
+ */
+export class VersionedSecrets extends Map<string, string> {
+  /** Versions stored per secret, oldest first. */
+  readonly versions = new Map<string, string[]>();
+  /** Secrets scheduled for deletion (DescribeSecret answers DeletedDate, GetSecretValue refuses). */
+  readonly deleted = new Set<string>();
+
+  override set(id: string, value: string): this {
+    // Map's constructor may call set before the fields exist.
+    if (this.versions !== undefined) {
+      const list = this.versions.get(id) ?? [];
+      list.push(
+        `v${list.length + 1}-${createHash('sha256').update(`${id}\n${list.length}`).digest('hex').slice(0, 8)}`,
+      );
+      this.versions.set(id, list);
+    }
+    return super.set(id, value);
+  }
+
+  /** PutSecretValue with a `ClientRequestToken`: the value becomes AWSCURRENT under that version id. */
+  put(id: string, value: string, versionId: string): void {
+    super.set(id, value);
+    this.versions.set(id, [...(this.versions.get(id) ?? []), versionId]);
+  }
+
+  /** The AWSCURRENT version id, as GetSecretValue and PutSecretValue answer it. */
+  current(id: string): string | undefined {
+    return this.versions.get(id)?.at(-1);
+  }
+
+  override delete(id: string): boolean {
+    this.versions?.delete(id);
+    return super.delete(id);
+  }
+}
+
 export const faults = {
   throttle: (): Fault => ({
     kind: 'error',
@@ -140,9 +179,12 @@ function invalid(message: string): Answer {
  */
 export class AwsStandIn {
   readonly tasks: LaunchedTask[] = [];
-  readonly secrets = new Map<string, string>();
-  /** AWSCURRENT version id of each secret written by PutSecretValue (others answer `v1`). */
-  readonly secretVersions = new Map<string, string>();
+  readonly secrets = new VersionedSecrets();
+  /** AWSCURRENT version id of each secret; `set` stores a new version (a token changed by hand). */
+  readonly secretVersions = {
+    get: (id: string): string | undefined => this.secrets.current(id),
+    set: (id: string, versionId: string): void => this.secrets.put(id, this.secrets.get(id) ?? '', versionId),
+  };
   /** API Gateway API keys: id -> value (GetApiKey, REST JSON at `GET /apikeys/{id}`). */
   readonly apiKeys = new Map<string, string>();
   /** Access key ids the calls were signed with (SigV4 `Credential=`). */
@@ -445,6 +487,44 @@ export class AwsStandIn {
     return { status: 200, body: { tasks, failures } };
   }
 
+  /**
+   * DescribeSecret as Secrets Manager answers it: metadata only, never the value; `VersionIdsToStages`
+   * lists the labelled versions (AWSCURRENT, AWSPREVIOUS); `DeletedDate` only while scheduled for
+   * deletion; timestamps are epoch seconds (AWS JSON 1.1).
+   */
+  private describeSecret(input: Record<string, unknown>): Answer {
+    const id = String(input.SecretId);
+    const versions = this.secrets.versions.get(id);
+    if (!this.secrets.has(id) || versions === undefined) {
+      return {
+        status: 400,
+        body: {
+          __type: 'ResourceNotFoundException',
+          message: "Secrets Manager can't find the specified secret.",
+        },
+      };
+    }
+    const stages: Record<string, string[]> = {};
+    const current = versions.at(-1);
+    const previous = versions.at(-2);
+    if (current) stages[current] = ['AWSCURRENT'];
+    if (previous) stages[previous] = ['AWSPREVIOUS'];
+    return {
+      status: 200,
+      body: {
+        ARN: id,
+        Name: id
+          .split(':')
+          .pop()
+          ?.replace(/-[A-Za-z0-9]{6}$/, ''),
+        CreatedDate: 1_763_856_000,
+        LastChangedDate: 1_763_856_000 + versions.length,
+        VersionIdsToStages: stages,
+        ...(this.secrets.deleted.has(id) ? { DeletedDate: 1_764_460_800 } : {}),
+      },
+    };
+  }
+
   private getSecretValue(input: Record<string, unknown>): Answer {
     const id = String(input.SecretId);
     const value = this.secrets.get(id);
@@ -463,7 +543,7 @@ export class AwsStandIn {
         ARN: id,
         Name: id.split(':').pop(),
         SecretString: value,
-        VersionId: this.secretVersions.get(id) ?? 'v1',
+        VersionId: this.secrets.current(id) ?? 'v1',
       },
     };
   }
@@ -487,26 +567,14 @@ export class AwsStandIn {
         },
       };
     }
-    this.putVersions.set(`${id}\u0000${versionId}`, String(input.SecretString));
-    this.secrets.set(id, String(input.SecretString));
-    this.secretVersions.set(id, versionId);
+    // The same token and value again is idempotent in Secrets Manager: no new version, no stage moved.
+    if (known === undefined) {
+      this.putVersions.set(`${id}\u0000${versionId}`, String(input.SecretString));
+      this.secrets.put(id, String(input.SecretString), versionId);
+    }
     return {
       status: 200,
       body: { ARN: id, Name: id.split(':').pop(), VersionId: versionId, VersionStages: ['AWSCURRENT'] },
-    };
-  }
-
-  /** Secrets Manager DescribeSecret: the versions and their stages, never the value. */
-  private describeSecret(input: Record<string, unknown>): Answer {
-    const id = String(input.SecretId);
-    if (!this.secrets.has(id)) return this.getSecretValue(input);
-    return {
-      status: 200,
-      body: {
-        ARN: id,
-        Name: id.split(':').pop(),
-        VersionIdsToStages: { [this.secretVersions.get(id) ?? 'v1']: ['AWSCURRENT'] },
-      },
     };
   }
 

@@ -37,6 +37,10 @@ export interface DoctorAccount {
   pullThroughRules: Map<string, string>;
   /** IAM answers FeatureDisabledException instead of `JwtVendingEnabled: false`. */
   federationFeatureDisabled?: boolean;
+  /** Secrets the stack creates, with the policies its deployed template gives them (GetTemplate). */
+  stackSecrets?: { logicalId: string; arn: string; retained: boolean }[];
+  /** Secrets scheduled for deletion (DescribeSecret answers DeletedDate). */
+  deletedSecrets?: Set<string>;
   /** Operations answered with the protocol's access-denied error. */
   denied: Set<string>;
   /** Operations never answered (the client's deadline must end them). */
@@ -106,6 +110,14 @@ export class DoctorStandIn {
         return this.describeStacks(form, res);
       case 'ListStackResources':
         return this.xml(res, 200, 'ListStackResourcesResponse', 'ListStackResourcesResult', this.resources());
+      case 'GetTemplate':
+        return this.xml(
+          res,
+          200,
+          'GetTemplateResponse',
+          'GetTemplateResult',
+          `<TemplateBody>${xmlEscape(this.template())}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>`,
+        );
       case 'DescribeSubnets':
         return this.describeSubnets(form, res);
       case 'DescribeRouteTables':
@@ -160,6 +172,29 @@ export class DoctorStandIn {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(JSON.stringify(body));
     };
+    if (operation === 'DescribeSecret') {
+      // The real API: metadata only, never the value; fields present only when they have a value.
+      const arn = String(input.SecretId);
+      if (!this.account.secrets.has(arn)) {
+        send(400, {
+          __type: 'ResourceNotFoundException',
+          message: "Secrets Manager can't find the specified secret.",
+        });
+        return;
+      }
+      send(200, {
+        ARN: arn,
+        Name: arn
+          .split(':')
+          .pop()
+          ?.replace(/-[A-Za-z0-9]{6}$/, ''),
+        CreatedDate: 1_763_856_000,
+        LastChangedDate: 1_763_856_000,
+        VersionIdsToStages: { 'f1e2d3c4-0000-4000-8000-000000000001': ['AWSCURRENT'] },
+        ...(this.account.deletedSecrets?.has(arn) ? { DeletedDate: 1_764_460_800 } : {}),
+      });
+      return;
+    }
     if (operation === 'GetSecretValue') {
       const value = this.account.secrets.get(String(input.SecretId));
       if (value === undefined) send(400, { __type: 'ResourceNotFoundException', message: 'not found' });
@@ -300,8 +335,28 @@ export class DoctorStandIn {
   private resources(): string {
     const resource = (id: string, physical: string) =>
       `<member><LogicalResourceId>${id}</LogicalResourceId><PhysicalResourceId>${physical}</PhysicalResourceId><ResourceType>AWS::Lambda::Function</ResourceType><LastUpdatedTimestamp>2026-11-23T00:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`;
+    const secret = (id: string, physical: string) =>
+      `<member><LogicalResourceId>${id}</LogicalResourceId><PhysicalResourceId>${physical}</PhysicalResourceId><ResourceType>AWS::SecretsManager::Secret</ResourceType><LastUpdatedTimestamp>2026-11-23T00:00:00Z</LastUpdatedTimestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`;
+    const secrets = (this.account.stackSecrets ?? []).map((s) => secret(s.logicalId, s.arn)).join('');
     // The account-role handler first, as a second function in the stack would be.
-    return `<StackResourceSummaries>${resource('AccountRoleHandler', 'other-fn')}${resource('DispatcherFunction', this.account.functionName)}</StackResourceSummaries>`;
+    return `<StackResourceSummaries>${resource('AccountRoleHandler', 'other-fn')}${secrets}${resource('DispatcherFunction', this.account.functionName)}</StackResourceSummaries>`;
+  }
+
+  /** The deployed template, as much of it as doctor reads: the secrets and their policies. */
+  private template(): string {
+    const resources = Object.fromEntries(
+      (this.account.stackSecrets ?? []).map((s) => [
+        s.logicalId,
+        {
+          Type: 'AWS::SecretsManager::Secret',
+          Properties: { GenerateSecretString: { PasswordLength: 44 } },
+          ...(s.retained
+            ? { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' }
+            : { DeletionPolicy: 'Delete' }),
+        },
+      ]),
+    );
+    return JSON.stringify({ Resources: resources });
   }
 
   private describeSubnets(form: URLSearchParams, res: ServerResponse): void {

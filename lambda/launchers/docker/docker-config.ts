@@ -1,5 +1,6 @@
 import { type Env, EnvReader } from '../../config/env-reader.js';
 import { ConfigError } from '../../errors.js';
+import { AGENT_SOURCES, type AgentSource } from '../agent-source.js';
 
 /** Where the Docker Engine API listens: a unix socket (the default) or plain TCP. */
 export type DockerEndpoint =
@@ -12,7 +13,13 @@ export interface DockerConfig {
   /** `DOCKER_HOST` as given (or the default), for messages. */
   readonly endpointText: string;
   readonly image: string;
+  /** `SCALR_URL`; empty for env0 agents, which know their own endpoint. */
   readonly scalrUrl: string;
+  /**
+   * Who the agents are for (`AGENT_SOURCE`): names their variables and labels.
+   * @default 'scalr'
+   */
+  readonly source?: AgentSource;
 }
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
@@ -35,11 +42,15 @@ export function parseDockerHost(value: string): DockerEndpoint {
 export function loadDockerConfig(envVars: Env): DockerConfig {
   const env = new EnvReader(envVars);
   const endpointText = env.optional('DOCKER_HOST') ?? DEFAULT_DOCKER_HOST;
-  const scalrUrl = env.required('SCALR_URL', 'the URL of your Scalr account, e.g. https://example.scalr.io');
-  if (!/^https?:\/\/[^\s/]+/.test(scalrUrl)) {
+  const source = env.oneOf('AGENT_SOURCE', AGENT_SOURCES, 'scalr');
+  const scalrUrl =
+    source === 'env0'
+      ? ''
+      : env.required('SCALR_URL', 'the URL of your Scalr account, e.g. https://example.scalr.io');
+  if (source === 'scalr' && !/^https?:\/\/[^\s/]+/.test(scalrUrl)) {
     throw new ConfigError(`SCALR_URL is "${scalrUrl}": expected a URL such as https://example.scalr.io`);
   }
   const image = env.optional('DOCKER_IMAGE') ?? DEFAULT_AGENT_IMAGE;
   if (/\s/.test(image)) throw new ConfigError(`DOCKER_IMAGE is "${image}": expected an image reference`);
-  return { endpoint: parseDockerHost(endpointText), endpointText, image, scalrUrl };
+  return { endpoint: parseDockerHost(endpointText), endpointText, image, scalrUrl, source };
 }

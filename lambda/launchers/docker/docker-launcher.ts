@@ -127,6 +127,7 @@ export class DockerLauncher implements Launcher {
   }
 
   private async containerSpec(request: LaunchRequest): Promise<unknown> {
+    if (this.options.config.source === 'env0') return this.env0ContainerSpec(request);
     const env = [
       `SCALR_URL=${this.options.config.scalrUrl}`,
       `SCALR_AGENT_TOKEN=${await this.options.agentToken()}`,
@@ -144,6 +145,22 @@ export class DockerLauncher implements Launcher {
     if (request.workspaceId) labels['scalr.workspace-id'] = request.workspaceId;
     if (request.environmentId) labels['scalr.environment-id'] = request.environmentId;
     if (request.action) labels['scalr.action'] = request.action;
+    return { Image: this.options.config.image, Env: env, Labels: labels, HostConfig: { AutoRemove: true } };
+  }
+
+  /** An env0 agent: env0's variable names and labels by source, never Scalr's. */
+  private async env0ContainerSpec(request: LaunchRequest): Promise<unknown> {
+    const env = [
+      `AGENT_ACCESS_TOKEN=${await this.options.agentToken()}`,
+      ...dispatchContextEnvironment(request).map(({ name, value }) => `${name}=${value}`),
+      'DISPATCH_SOURCE=env0',
+    ];
+    const labels: Record<string, string> = {
+      'dispatcher.managed-by': 'agent-dispatcher',
+      'dispatcher.dedup-key': request.dedupKey,
+      'dispatcher.source': 'env0',
+      'env0.slot': request.taskId,
+    };
     return { Image: this.options.config.image, Env: env, Labels: labels, HostConfig: { AutoRemove: true } };
   }
 

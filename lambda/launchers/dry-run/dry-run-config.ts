@@ -29,5 +29,11 @@ export function loadDryRunPlanConfig(env: Env): DryRunPlanConfig {
   const anyEcs = Object.entries(env).some(([name, value]) => name.startsWith('ECS_') && value?.trim());
   return anyEcs
     ? { ecs: loadEcsConfig(env), placeholders: false }
-    : { ecs: PLACEHOLDER_ECS_CONFIG, placeholders: true };
+    : {
+        ecs:
+          env.AGENT_SOURCE?.trim() === 'env0'
+            ? { ...PLACEHOLDER_ECS_CONFIG, source: 'env0' }
+            : PLACEHOLDER_ECS_CONFIG,
+        placeholders: true,
+      };
 }

@@ -51,7 +51,7 @@ export class DryRunLauncher implements Launcher {
     const input = runTaskInput(ecs, request, provider, clientTokenFor(request.dedupKey));
     const duplicate = this.seen.has(request.dedupKey);
     this.remember(request.dedupKey);
-    const launchId = `dry-run:${startedByFor(request.dedupKey)}`;
+    const launchId = `dry-run:${startedByFor(request.dedupKey, ecs.source)}`;
     this.options.logger.info('dry run: RunTask not sent', {
       dryRun: true,
       taskId: request.taskId,

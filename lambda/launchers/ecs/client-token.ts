@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AgentSource } from '../agent-source.js';
 
 /** ECS accepts up to 64 ASCII characters from 33 to 126 as a RunTask clientToken. */
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
@@ -25,9 +26,10 @@ export function clientTokenFor(key: string, leg?: string): string {
 }
 
 /**
- * The RunTask `startedBy` for a key (at most 36 characters): lets operators filter agent tasks and
- * find the tasks of one key with ListTasks.
+ * The RunTask `startedBy` for a key (at most 36 characters): lets operators filter agent tasks by
+ * source (`scalr-` or `env0-`) and find the tasks of one key with ListTasks. A Scalr key's value is
+ * the one every earlier version sent: a task started before an upgrade keeps matching its key.
  */
-export function startedByFor(key: string): string {
-  return `scalr-${sha256Hex(key).slice(0, 30)}`;
+export function startedByFor(key: string, source: AgentSource = 'scalr'): string {
+  return `${source}-${sha256Hex(key).slice(0, 30)}`;
 }

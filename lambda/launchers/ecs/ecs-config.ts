@@ -1,5 +1,6 @@
 import { type Env, EnvReader } from '../../config/env-reader.js';
 import { ConfigError } from '../../errors.js';
+import { AGENT_SOURCES, type AgentSource } from '../agent-source.js';
 import { parseByAction } from './by-action.js';
 import { parseSizeByAction, type TaskSize } from './fargate-sizes.js';
 
@@ -8,6 +9,11 @@ export type EcsCapacity = (typeof ECS_CAPACITIES)[number];
 
 /** Settings of the ECS Fargate target (`LAUNCH_TARGET=ecs`). */
 export interface EcsConfig {
+  /**
+   * Who the agents are for (`AGENT_SOURCE`): names their tags, `startedBy` and context variables.
+   * @default 'scalr'
+   */
+  readonly source?: AgentSource;
   readonly cluster: string;
   readonly taskDefinition: string;
   readonly containerName: string;
@@ -27,6 +33,7 @@ const SECURITY_GROUP = /^sg-[0-9a-f]{8,17}$/;
 export function loadEcsConfig(envVars: Env): EcsConfig {
   const env = new EnvReader(envVars);
   return {
+    source: env.oneOf('AGENT_SOURCE', AGENT_SOURCES, 'scalr'),
     cluster: env.required('ECS_CLUSTER', 'the ECS cluster name or ARN'),
     taskDefinition: env.required('ECS_TASK_DEFINITION', 'the task definition family, family:revision or ARN'),
     containerName: env.required(

@@ -1,7 +1,7 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { awsFailure, type CheckResult, fail, ok, type StackFacts, skipped, warn, within } from '../check.js';
-import { type ManifestProbe, probeDockerHub, type RegistryEndpoints } from '../image/docker-hub.js';
+import { GHCR, type ManifestProbe, probeDockerHub, type RegistryEndpoints } from '../image/docker-hub.js';
 import { probeEcr } from '../image/ecr-image.js';
 import { parseImage } from '../image/image-ref.js';
 
@@ -24,10 +24,12 @@ export async function checkAgentImage(
   facts: StackFacts,
   timeoutMs: number,
   hub: RegistryEndpoints,
+  ghcr: RegistryEndpoints = GHCR,
 ): Promise<CheckResult> {
   // The function's setting; without it, the family the stack gives the agent task definition.
   const family =
     facts.functionEnv.ECS_TASK_DEFINITION ??
+    facts.outputs.AgentTaskDefinitionFamily ??
     (facts.outputs.AgentCluster ? `${facts.stackName}-agent` : undefined);
   if (!family) return skipped(NAME, 'no agent task definition (not the ecs target)');
   let image: string;
@@ -38,8 +40,11 @@ export async function checkAgentImage(
     });
     const containers = answer.taskDefinition?.containerDefinitions ?? [];
     const container =
-      containers.find((c) => c.name === (facts.functionEnv.ECS_CONTAINER_NAME ?? 'scalr-agent')) ??
-      containers[0];
+      containers.find(
+        (c) =>
+          c.name ===
+          (facts.functionEnv.ECS_CONTAINER_NAME ?? (facts.source === 'env0' ? 'env0-agent' : 'scalr-agent')),
+      ) ?? containers[0];
     image = container?.image ?? '';
     credentials = container?.repositoryCredentials?.credentialsParameter !== undefined;
   } catch (error) {
@@ -49,6 +54,25 @@ export async function checkAgentImage(
     return fail(NAME, `task definition ${family} has no container image`, 'redeploy the stack');
   const ref = parseImage(image);
   if (ref.kind === 'other') return skipped(NAME, `${image}: registry ${ref.registry} is not checked`);
+  if (ref.kind === 'ghcr') {
+    // Public GitHub packages have no anonymous pull limit worth a warning.
+    const probe = await probeDockerHub(ghcr, ref.repository, ref.reference, timeoutMs);
+    if (probe.kind === 'missing') {
+      return fail(
+        NAME,
+        `${image} does not exist on ghcr.io (or is private)`,
+        'set -c env0AgentImageTag to a published version and redeploy',
+      );
+    }
+    if (probe.kind === 'exists') return ok(NAME, `${image} exists on ghcr.io`);
+    const why =
+      probe.kind === 'unreachable'
+        ? `could not reach ghcr.io from here: ${probe.reason}`
+        : probe.kind === 'limited'
+          ? 'ghcr.io answered 429 (rate limited)'
+          : `ghcr.io's ${probe.step} endpoint answered ${probe.status}`;
+    return warn(NAME, `${why}; ${image} not checked`, 'run doctor again from a network with internet access');
+  }
   if (ref.kind === 'ecr') {
     try {
       const found = await probeEcr(clients.ecrFor(ref.region), ref, timeoutMs);

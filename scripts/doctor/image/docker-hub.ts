@@ -6,11 +6,23 @@ export interface RegistryEndpoints {
   readonly auth: string;
   /** Registry API, `https://registry-1.docker.io`. */
   readonly registry: string;
+  /**
+   * The token's `service` parameter.
+   * @default 'registry.docker.io'
+   */
+  readonly service?: string;
 }
 
 export const DOCKER_HUB: RegistryEndpoints = {
   auth: 'https://auth.docker.io',
   registry: 'https://registry-1.docker.io',
+};
+
+/** GitHub's container registry: its token service answers anonymous pull tokens for public images. */
+export const GHCR: RegistryEndpoints = {
+  auth: 'https://ghcr.io',
+  registry: 'https://ghcr.io',
+  service: 'ghcr.io',
 };
 
 /** Endpoints from `DOCTOR_DOCKER_AUTH_URL` / `DOCTOR_DOCKER_REGISTRY_URL`, each defaulting to Docker Hub. */
@@ -49,7 +61,8 @@ export async function probeDockerHub(
 ): Promise<ManifestProbe> {
   try {
     const scope = encodeURIComponent(`repository:${repository}:pull`);
-    const token = await fetch(`${hub.auth}/token?service=registry.docker.io&scope=${scope}`, {
+    const service = encodeURIComponent(hub.service ?? 'registry.docker.io');
+    const token = await fetch(`${hub.auth}/token?service=${service}&scope=${scope}`, {
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (!token.ok) {

@@ -9,6 +9,8 @@ export type ImageRef =
       readonly reference: string;
     }
   | { readonly kind: 'docker-hub'; readonly repository: string; readonly reference: string }
+  /** GitHub's registry (the env0 agent's home): the same anonymous token flow as Docker Hub. */
+  | { readonly kind: 'ghcr'; readonly repository: string; readonly reference: string }
   | { readonly kind: 'other'; readonly registry: string };
 
 /** `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>` */
@@ -27,7 +29,8 @@ function splitReference(image: string): { name: string; reference: string } {
 
 /**
  * `scalr/agent:1.6.0` → Docker Hub `scalr/agent` at `1.6.0`; `nginx` → `library/nginx` at `latest`;
- * `123456789012.dkr.ecr.eu-west-1.amazonaws.com/cache/scalr/agent:1.6.0` → ECR; others by registry.
+ * `123456789012.dkr.ecr.eu-west-1.amazonaws.com/cache/scalr/agent:1.6.0` → ECR; `ghcr.io/env0/...` →
+ * GitHub's registry; others by registry.
  */
 export function parseImage(image: string): ImageRef {
   const { name, reference } = splitReference(image.trim());
@@ -53,5 +56,6 @@ export function parseImage(image: string): ImageRef {
       reference,
     };
   }
+  if (first === 'ghcr.io') return { kind: 'ghcr', repository: name.slice(first.length + 1), reference };
   return { kind: 'other', registry: first };
 }

@@ -26,6 +26,11 @@ describe('env0 poller on ECS (KEDA ScaledJob semantics)', () => {
     expect(second).toMatchObject({ outcome: 'idle', pending: 3, active: 3, starting: 3, started: 0 });
     expect(rig.aws.tasks).toHaveLength(3);
     expect(new Set(rig.aws.tasks.map((task) => task.clientToken)).size).toBe(3);
+    // Named by source: an operator filtering ECS tasks tells env0 agents from Scalr ones.
+    for (const task of rig.aws.tasks) {
+      expect(task.startedBy).toMatch(/^env0-/);
+      expect(task.input.tags).toContainEqual({ key: 'dispatcher:source', value: 'env0' });
+    }
   });
 
   it('caps the agents at maxExecutions, counting busy ones', async () => {
