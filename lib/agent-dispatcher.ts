@@ -1,3 +1,5 @@
+// About 380 lines: the one construct that wires every optional part of a pool (ledger, trail, failover
+// forwarding, Scalr registration, ACA) from one validated config; each part is its own construct.
 import { createHash } from 'node:crypto';
 import { Annotations, Duration, Names, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
