@@ -168,6 +168,7 @@ describe('failoverEnvironment', () => {
       capacity: 'FARGATE',
       capacityByAction: new Map(),
       sizeByAction: new Map(),
+      source: 'scalr',
     });
     expect(envForPrefix({ ...primary, ...env }, 'SECONDARY').AWS_REGION).toBe('us-west-2');
   });
