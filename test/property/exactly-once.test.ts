@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLedgerTable } from '../support/dynalite-table.js';
 import { classify, type FailureClass } from './classify.js';
+import { explainPoller, pollerScheduleArb, runPollerSchedule } from './poller-schedule.js';
 import { explain, runSchedule, type Schedule, scheduleArb, useDynalite } from './schedule.js';
 import { shrinkSchedule } from './shrink.js';
 
@@ -145,5 +146,67 @@ describe('exactly one agent per key, under faults', () => {
     },
     // Roughly half a second per batch on a loaded 2-core machine, plus room.
     60_000 + batches * 3_000,
+  );
+});
+
+const POLLER_RUNS = Number(process.env.PROPERTY_POLLER_RUNS ?? Math.ceil(RUNS / 4));
+const pollerBatches = Math.max(1, Math.ceil(POLLER_RUNS / BATCH));
+
+describe('the env0 poller over the same cloud', () => {
+  it(
+    `never starts more than maxExecutions, forgets no agent, never decides twice (${pollerBatches * BATCH} schedules)`,
+    async () => {
+      const started = Date.now();
+      let schedules = 0;
+      let found: { count: number; first: number } | undefined;
+      const dynamo = table === undefined ? undefined : { client: table.client, tableName: 'ledger' };
+      const property = fc.asyncProperty(
+        fc.array(pollerScheduleArb, { minLength: BATCH, maxLength: BATCH }),
+        async (batch) => {
+          const outcomes = await Promise.all(batch.map((s) => runPollerSchedule(s, dynamo)));
+          const failed = batch.flatMap((schedule, i) => {
+            const outcome = outcomes[i];
+            return outcome === undefined || outcome.violations.length === 0
+              ? []
+              : [{ i, text: explainPoller(schedule, outcome) }];
+          });
+          const firstFailed = failed[0];
+          if (firstFailed !== undefined) {
+            found = {
+              count: (found?.count ?? 0) + failed.length,
+              first: found?.first ?? schedules + firstFailed.i + 1,
+            };
+          }
+          schedules += batch.length;
+          if (process.env.PROPERTY_SURVEY_SHOW === 'case2-poller')
+            for (const f of failed) console.info(f.text);
+          if (SURVEY || firstFailed === undefined) return;
+          throw new Error(
+            `${failed.length} poller schedule(s) broke the invariant:\n${failed.map((f) => f.text).join('\n\n')}`,
+          );
+        },
+      );
+      const details = await fc.check(property, {
+        numRuns: pollerBatches,
+        seed,
+        ...(PATH === undefined ? {} : { path: PATH }),
+        endOnFailure: true,
+      });
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.info(`poller: ${schedules} schedules in ${seconds} s (seed ${seed})`);
+      if (found !== undefined) {
+        console.info(
+          `failures by class (count, first schedule):\n  case2-poller: ${found.count}, first at #${found.first}`,
+        );
+      }
+      if (SURVEY) return;
+      if (details.failed) {
+        expect.fail(
+          `Counterexample after ${details.numRuns} batch(es). Rerun with:\n  PROPERTY_SEED=${details.seed} PROPERTY_PATH=${details.counterexamplePath} PROPERTY_RUNS=${RUNS} PROPERTY_BATCH=${BATCH} npx vitest run test/property\n\n` +
+            `${details.errorInstance instanceof Error ? details.errorInstance.message.slice(0, 20_000) : String(details.errorInstance)}`,
+        );
+      }
+    },
+    60_000 + pollerBatches * 3_000,
   );
 });
