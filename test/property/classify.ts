@@ -11,6 +11,7 @@ export type FailureClass =
   | 'case3-timeout-then-next-leg'
   | 'case4-reused-key-next-leg'
   | 'case5-reused-key-202'
+  | 'late-answer'
   | 'other';
 
 /** The class of a failed webhook schedule. */
@@ -27,5 +28,7 @@ export function classify(schedule: Schedule, outcome: Outcome): FailureClass {
     return 'case3-timeout-then-next-leg';
   }
   if (outcome.violations.some((v) => /^\(2\) .*the agent of task/.test(v))) return 'case5-reused-key-202';
+  // Only answers past their deadline: on a loaded machine, most often the machine (see loop-lag.ts).
+  if (outcome.violations.every((v) => v.startsWith('(3)'))) return 'late-answer';
   return 'other';
 }

@@ -12,8 +12,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLedgerTable } from '../support/dynalite-table.js';
 import { classify, type FailureClass } from './classify.js';
+import { loopLag } from './loop-lag.js';
 import { explainPoller, pollerScheduleArb, runPollerSchedule } from './poller-schedule.js';
-import { explain, runSchedule, type Schedule, scheduleArb, useDynalite } from './schedule.js';
+import { explain, prepareSchedule, type Schedule, scheduleArb, useDynalite } from './schedule.js';
 import { shrinkSchedule } from './shrink.js';
 
 // The registry and the ECS leg factory are the production code; only the clients under them are the
@@ -54,10 +55,12 @@ vi.mock('../../lambda/launchers/retry.js', async (importOriginal) => ({
 
 let table: Awaited<ReturnType<typeof startLedgerTable>> | undefined;
 beforeAll(async () => {
+  loopLag.start();
   table = await startLedgerTable();
   useDynalite(table.client);
 });
 afterAll(async () => {
+  loopLag.stop();
   useDynalite(undefined);
   await table?.stop();
 });
@@ -84,7 +87,8 @@ describe('exactly one agent per key, under faults', () => {
       const property = fc.asyncProperty(
         fc.array(scheduleArb, { minLength: BATCH, maxLength: BATCH }),
         async (batch) => {
-          const outcomes = await Promise.all(batch.map((schedule) => runSchedule(schedule)));
+          const plays = await Promise.all(batch.map((schedule) => prepareSchedule(schedule)));
+          const outcomes = await Promise.all(plays.map((play) => play()));
           const failedIndex = outcomes.findIndex((outcome) => outcome.violations.length > 0);
           for (const [i, outcome] of outcomes.entries()) {
             const schedule = batch[i];

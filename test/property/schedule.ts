@@ -31,6 +31,7 @@ import { DynamoDbLedger } from '../../lambda/ledger/dynamodb-ledger.js';
 import type { LaunchLedger } from '../../lambda/ledger/launch-ledger.js';
 import { MemoryLedger } from '../../lambda/ledger/memory-ledger.js';
 import { Logger } from '../../lambda/log/logger.js';
+import { loopLag } from './loop-lag.js';
 import {
   type AcaFault,
   type AcaFaultKind,
@@ -68,6 +69,8 @@ export const ANSWER_MARGIN_MS = 100;
 /** Longest delay, after the caller gave up, before a late request takes effect (drawn per call). */
 export const LATE_MAX_MS = 60;
 const QUIET_TRIES = 10;
+/** Deadlines of the schedules on dynalite are this many times longer. */
+const DYNAMO_SCALE = 4;
 /** A 503 that holds a key whose pending attempt went to a leg the new configuration lacks. */
 const HELD = /no longer configured/;
 const QUIET_GAP_MS = SETTLE_MS + 5;
@@ -523,16 +526,43 @@ const taskOf = (dedupKey: string, reuse: boolean) => (reuse ? `${dedupKey}-other
 
 let scheduleCounter = 0;
 
+/** Runs one schedule: builds its containers, then plays it. */
 export async function runSchedule(schedule: Schedule): Promise<Outcome> {
+  return (await prepareSchedule(schedule))();
+}
+
+/**
+ * Builds a schedule's containers (module loading through the registry takes CPU time), returning
+ * the function that plays it: a batch builds every schedule first, so no build stalls another's
+ * clock.
+ */
+export async function prepareSchedule(schedule: Schedule): Promise<() => Promise<Outcome>> {
   const journal = new Journal();
   const id = ++scheduleCounter;
   const keyName = (k: number) => `atask-s${id}-k${k}`;
   const cloud = simCloud(schedule, journal);
+  let launchers: readonly [readonly [Launcher, Launcher], readonly [Launcher, Launcher]];
   try {
-    const launchers = [
+    launchers = [
       [await container(schedule.from, cloud, 'v0'), await container(schedule.from, cloud, 'v0')],
       [await container(schedule.to, cloud, 'v1'), await container(schedule.to, cloud, 'v1')],
     ] as const;
+  } catch (error) {
+    cloud.close();
+    throw error;
+  }
+  return () => play(schedule, cloud, launchers, journal, keyName);
+}
+
+async function play(
+  schedule: Schedule,
+  cloud: Cloud & { close: () => void },
+  launchers: readonly [readonly [Launcher, Launcher], readonly [Launcher, Launcher]],
+  journal: Journal,
+  keyName: (k: number) => string,
+): Promise<Outcome> {
+  journal.restart();
+  try {
     const answers: Answer[] = [];
 
     const deliver = async (
@@ -544,7 +574,8 @@ export async function runSchedule(schedule: Schedule): Promise<Outcome> {
       phase: Answer['phase'],
     ): Promise<Answer> => {
       const startedAt = Date.now();
-      const deadline = startedAt + deadlineMs;
+      // DynamoDbLedger on dynalite: real HTTP calls of a few ms each (tens under load), not microseconds.
+      const deadline = startedAt + deadlineMs * (schedule.ledgerKind === 'dynamo' ? DYNAMO_SCALE : 1);
       const dedupKey = keyName(key);
       const name = `v${version}c${index}`;
       journal.log(`deliver ${dedupKey} (${taskId}) to ${name} (deadline +${deadlineMs}) [${phase}]`);
@@ -693,8 +724,11 @@ function check(
     }
     // (3) every answer within its deadline + margin.
     const late = a.answeredAt - a.deadline;
-    if (late > ANSWER_MARGIN_MS) {
-      violations.push(`(3) ${key} ${a.container} [${a.phase}]: answered ${late} ms after its deadline`);
+    const stalled = loopLag.between(a.startedAt, a.answeredAt);
+    if (late > ANSWER_MARGIN_MS + stalled) {
+      violations.push(
+        `(3) ${key} ${a.container} [${a.phase}]: answered ${late} ms after its deadline (timers ran ${stalled} ms late meanwhile)`,
+      );
     }
     // (5) every error is a 503, but for a configuration error ECS reported (a 500) and a reused key (422).
     const allowed =

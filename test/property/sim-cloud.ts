@@ -672,7 +672,11 @@ export class FaultyLedger implements LaunchLedger {
 
 /** What happened in one schedule, for the failure message, and the simulator's own bug reports. */
 export class Journal {
-  readonly origin = Date.now();
+  origin = Date.now();
+  /** The schedule starts now (after its containers were built). */
+  restart(): void {
+    this.origin = Date.now();
+  }
   readonly lines: string[] = [];
   readonly bugs: string[] = [];
   log(message: string): void {
