@@ -16,7 +16,7 @@ import { EcsAgentStatus } from '../../lambda/poller/ecs-agent-status.js';
 import { MemoryPoolStore } from '../../lambda/poller/memory-pool-store.js';
 import { Poller } from '../../lambda/poller/poller.js';
 import type { LeaseOutcome, PoolStore, TrackedAgent } from '../../lambda/poller/pool-store.js';
-import { type Cloud, type ConfigName, container, ecsFault, simCloud } from './schedule.js';
+import { type Cloud, type ConfigName, container, ecsScript, simCloud } from './schedule.js';
 import { type EcsFault, Journal, sleep } from './sim-cloud.js';
 
 const silent = new Logger(() => {}, 'error');
@@ -48,7 +48,7 @@ export const pollerScheduleArb: fc.Arbitrary<PollerSchedule> = fc.record({
     { minLength: 2, maxLength: 8 },
   ),
   pending: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 10 }),
-  ecsA: fc.array(ecsFault, { maxLength: 10 }),
+  ecsA: ecsScript,
   lifetimeMs: fc.integer({ min: 60, max: 400 }),
   forgetMs: fc.integer({ min: 0, max: 200 }),
   readLagMs: fc.integer({ min: 0, max: 30 }),
