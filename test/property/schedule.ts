@@ -25,7 +25,6 @@ import type { LaunchLeg } from '../../lambda/launchers/launch-outcome.js';
 import type { Launcher, LaunchResult } from '../../lambda/launchers/launcher.js';
 import { LedgeredLauncher } from '../../lambda/launchers/ledgered-launcher.js';
 import { createLauncher } from '../../lambda/launchers/registry.js';
-import type { RetryPolicy } from '../../lambda/launchers/retry.js';
 import { SingleLegLauncher } from '../../lambda/launchers/single-leg-launcher.js';
 import { DynamoDbLedger } from '../../lambda/ledger/dynamodb-ledger.js';
 import type { LaunchLedger } from '../../lambda/ledger/launch-ledger.js';
