@@ -1,12 +1,16 @@
 /**
  * Exactly-once, as a property: over random, seeded fault schedules (see schedule.ts and
- * sim-cloud.ts), two containers sharing one ledger and one simulated cloud never start two agents
- * for a key, only ever answer 2xx with an agent started for that key, answer every delivery
- * within its deadline, and, once the faults stop, launch every key.
+ * sim-cloud.ts), the containers of one deployment, or of an old and a new one side by side, sharing
+ * one ledger and one simulated cloud never start two agents for a key, only ever answer 2xx with
+ * an agent started for that key and task, answer every delivery within its deadline, and, once the
+ * faults stop, launch every key. The env0 poller over the same cloud never runs more than
+ * maxExecutions agents, loses track of none, and never decides twice (poller-schedule.ts).
  *
- * PROPERTY_RUNS (default 1000) schedules; PROPERTY_SEED / PROPERTY_PATH replay a failure.
- * Schedules run BATCH at a time, concurrently (real time, scaled to milliseconds), each with its
- * own objects; one fast-check run is one batch.
+ * PROPERTY_RUNS (default 1000) webhook schedules, PROPERTY_POLLER_RUNS (default RUNS / 4) poller
+ * schedules; PROPERTY_SEED / PROPERTY_PATH replay a failure; PROPERTY_SURVEY=1 runs them all and
+ * prints the failures by class (classify.ts). Schedules run BATCH at a time, concurrently (real
+ * time, scaled to milliseconds), each with its own objects; one fast-check run is one batch. The
+ * first failing schedule is shrunk alone (shrink.ts).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
