@@ -53,7 +53,7 @@ export const pollerScheduleArb: fc.Arbitrary<PollerSchedule> = fc.record({
   forgetMs: fc.integer({ min: 0, max: 200 }),
   readLagMs: fc.integer({ min: 0, max: 30 }),
   store: fc.oneof(
-    { arbitrary: fc.constant<'memory' | 'dynamo'>('memory'), weight: 4 },
+    { arbitrary: fc.constant<'memory' | 'dynamo'>('memory'), weight: 9 },
     { arbitrary: fc.constant<'memory' | 'dynamo'>('dynamo'), weight: 1 },
   ),
 });
