@@ -748,6 +748,7 @@ function check(
     byLaunchId.set(execution.operation, agent);
   }
   const denied = [...schedule.ecsA, ...schedule.ecsB].some((f) => f.kind === 'denied');
+  const reusedKeys = new Set(schedule.deliveries.filter((d) => d.reuse).map((d) => d.key));
 
   for (let k = 0; k < schedule.keys; k++) {
     const key = keyName(k);
@@ -762,7 +763,14 @@ function check(
     const quiet = answers.filter((a) => a.key === k && a.phase === 'quiet');
     // After a configuration change, a key whose pending attempt went to a leg that is gone is held
     // (503) until its record expires: what docs/reliability.md promises, not a lost launch.
-    const held = schedule.from !== schedule.to && HELD.test(quiet.at(-1)?.error?.message ?? '');
+    const last = quiet.at(-1)?.error;
+    // A key two Scalr tasks used may end refused for the task that cannot prove the agent its own
+    // (422, or a 503 while ECS's task for the token is MISSING): the tasks' redeliveries end there.
+    const settledReuse =
+      reusedKeys.has(k) &&
+      (quiet.some((a) => a.error instanceof IdempotencyKeyReusedError) ||
+        /MISSING/.test(last?.message ?? ''));
+    const held = settledReuse || (schedule.from !== schedule.to && HELD.test(last?.message ?? ''));
     if (started.length === 0 && !held) violations.push(`(4) ${key}: no agent started after the quiet phase`);
     if (!held && !quiet.some((a) => a.result !== undefined)) {
       violations.push(
@@ -770,7 +778,6 @@ function check(
       );
     }
   }
-  const reusedKeys = new Set(schedule.deliveries.filter((d) => d.reuse).map((d) => d.key));
   for (const a of answers) {
     const key = keyName(a.key);
     // (2) every 2xx names an agent started for its key and its Scalr task.
