@@ -9,7 +9,16 @@
  * that is how they behave on a good day). Every delay and every hang rejects as soon as the call's
  * AbortSignal fires, as the SDKs do; a call whose signal has fired already is never sent.
  */
-import { RunTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
+import {
+  DescribeTasksCommand,
+  type DescribeTasksCommandInput,
+  ListTasksCommand,
+  type ListTasksCommandInput,
+  RunTaskCommand,
+  type RunTaskCommandInput,
+  StopTaskCommand,
+  type StopTaskCommandInput,
+} from '@aws-sdk/client-ecs';
 import type { JobExecutionTemplate, JobTemplate } from '@azure/arm-appcontainers';
 import { TemporarilyUnavailableError } from '../../lambda/errors.js';
 import type { AcaJobApi, StartedExecution } from '../../lambda/launchers/aca/arm-job-api.js';
@@ -20,7 +29,6 @@ import type {
   LedgerAttempt,
   RecordedLaunch,
 } from '../../lambda/ledger/launch-ledger.js';
-import type { MemoryLedger } from '../../lambda/ledger/memory-ledger.js';
 
 /** A hang longer than this means a caller passed a signal that never fires: reported as a bug. */
 const HANG_LIMIT_MS = 3_000;
@@ -64,10 +72,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export type EcsFaultKind =
   | 'ok' // answers the task after `ms`
   | 'capacity' // `failures` answer (after the token check: a known token returns its task)
+  | 'capacityUnchecked' // `failures` answer even for a token that started a task (no token check)
+  | 'denied' // a configuration-type 4xx (AccessDenied / ClientException / InvalidParameter), nothing done
   | 'throttle' // ThrottlingException, HTTP 400, before anything happened
   | 'error5xx' // ServerException, HTTP 500, nothing started
   | 'started5xx' // the task started, then ServerException 500
   | 'lost' // the task started, the answer is lost: the call hangs until aborted
+  | 'late' // hangs until aborted; the request takes effect `ms` after the abort
   | 'slow' // the task started, the answer comes after `ms` (often after the abort)
   | 'hang'; // nothing happens, the call hangs until aborted
 
@@ -83,7 +94,27 @@ export interface EcsTask {
   readonly token: string;
   readonly provider: string;
   readonly startedBy: string;
+  /** The `scalr:task-id` tag: which Scalr task (or poller slot) the agent serves. */
+  readonly taskId: string;
+  /** Which deployment's launcher sent the RunTask that started it (`v0` old, `v1` new, `poller`). */
+  readonly by: string;
   readonly at: number;
+  /** When the task stops by itself (its job is done) or was stopped (StopTask). */
+  stoppedAt: number;
+}
+
+export interface EcsWorldOptions {
+  /** How long an agent runs before it stops by itself. */
+  readonly lifetimeMs?: number;
+  /**
+   * A task stopped longer ago than this is MISSING to DescribeTasks and gone from ListTasks (ECS
+   * forgets stopped tasks after about an hour), while its clientToken still answers (24 h).
+   */
+  readonly forgetMs?: number;
+  /** DescribeTasks and ListTasks show a new task only this long after it started. */
+  readonly readLagMs?: number;
+  /** ListTasks page size. */
+  readonly pageSize?: number;
 }
 
 interface ServiceError extends Error {
@@ -100,6 +131,8 @@ function ecsError(name: string, status: number, message: string, extra: object =
   });
 }
 
+const DENIALS = ['AccessDeniedException', 'ClientException', 'InvalidParameterException'] as const;
+
 /** The parameters a clientToken is bound to: everything but the token itself. */
 function paramsOf(input: RunTaskCommandInput): string {
   const { clientToken: _, ...rest } = input;
@@ -112,6 +145,8 @@ export class EcsWorld {
   /** cluster + token → the task it started and the parameters it was bound to. */
   private readonly tokens = new Map<string, { params: string; arn: string }>();
   private calls = 0;
+  /** Effects still to land (late requests); awaited before the world is judged. */
+  readonly landing: Promise<void>[] = [];
   quiet = false;
 
   constructor(
@@ -119,21 +154,32 @@ export class EcsWorld {
     private readonly script: readonly EcsFault[],
     readonly down: boolean,
     private readonly journal: Journal,
+    private readonly options: EcsWorldOptions = {},
   ) {}
 
-  /** An object that answers `send(RunTaskCommand, { abortSignal })` like an ECSClient. */
-  client(): { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> } {
+  /** An object that answers `send(command, { abortSignal })` like an ECSClient. */
+  client(by = ''): { send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> } {
     return {
       send: (command, options) => {
-        if (!(command instanceof RunTaskCommand)) return Promise.reject(new Error('unexpected command'));
         const signal = options?.abortSignal;
         if (signal === undefined) {
-          this.journal.bugs.push(`ecs ${this.region}: RunTask sent without an abort signal`);
+          this.journal.bugs.push(
+            `ecs ${this.region}: ${nameOfCommand(command)} sent without an abort signal`,
+          );
           return Promise.reject(new Error('no signal'));
         }
-        return this.runTask(command.input, signal);
+        if (command instanceof RunTaskCommand) return this.runTask(command.input, signal, by);
+        if (command instanceof DescribeTasksCommand) return this.describeTasks(command.input, signal);
+        if (command instanceof ListTasksCommand) return this.listTasks(command.input, signal);
+        if (command instanceof StopTaskCommand) return this.stopTask(command.input, signal);
+        return Promise.reject(new Error(`unexpected command ${nameOfCommand(command)}`));
       },
     };
+  }
+
+  /** Tasks alive at `t` (started, not stopped). */
+  aliveAt(t: number): EcsTask[] {
+    return this.tasks.filter((task) => task.at <= t && t < task.stoppedAt);
   }
 
   private nextFault(): EcsFault {
@@ -143,12 +189,12 @@ export class EcsWorld {
     return this.script[n] ?? { kind: 'ok', ms: 0 };
   }
 
-  private async runTask(input: RunTaskCommandInput, signal: AbortSignal): Promise<unknown> {
+  private async runTask(input: RunTaskCommandInput, signal: AbortSignal, by: string): Promise<unknown> {
     if (signal.aborted) throw abortError(signal);
     const fault = this.nextFault();
     const provider = input.capacityProviderStrategy?.[0]?.capacityProvider ?? '?';
     this.journal.log(
-      `ecs ${this.region} RunTask ${provider} token=${input.clientToken?.slice(0, 12)} -> ${fault.kind}(${fault.ms})`,
+      `ecs ${this.region} RunTask ${provider} token=${input.clientToken?.slice(0, 12)} task=${taskIdOf(input)} -> ${fault.kind}(${fault.ms})`,
     );
     switch (fault.kind) {
       case 'throttle':
@@ -157,12 +203,34 @@ export class EcsWorld {
       case 'error5xx':
         await delay(fault.ms, signal);
         throw ecsError('ServerException', 500, 'Service unavailable');
+      case 'denied': {
+        await delay(fault.ms % 5, signal);
+        const name = DENIALS[fault.ms % DENIALS.length] ?? 'AccessDeniedException';
+        throw ecsError(name, 400, `${name}: refused`);
+      }
+      case 'capacityUnchecked':
+        await delay(fault.ms % 5, signal);
+        return {
+          tasks: [],
+          failures: [{ reason: 'Capacity is unavailable at this time. Please try again later.' }],
+        };
       case 'hang':
         return hang(signal, this.journal.bugs, `ecs ${this.region}`);
+      case 'late':
+        // Nothing yet; the request is still in ECS's pipeline and lands `ms` after the caller gave up.
+        return hang(signal, this.journal.bugs, `ecs ${this.region}`).catch((error: unknown) => {
+          this.landing.push(
+            sleep(fault.ms).then(() => {
+              this.journal.log(`ecs ${this.region} late RunTask lands (${fault.ms} ms after the abort)`);
+              this.apply(input, false, by);
+            }),
+          );
+          throw error;
+        });
       default:
     }
     // Past the front door: the token is checked first, so a known token returns its task.
-    const answer = this.apply(input, fault.kind === 'capacity');
+    const answer = this.apply(input, fault.kind === 'capacity', by);
     switch (fault.kind) {
       case 'started5xx':
         await delay(fault.ms, signal);
@@ -177,7 +245,7 @@ export class EcsWorld {
   }
 
   /** RunTask's effect: the original task for a known token, else a new task (or `failures`). */
-  private apply(input: RunTaskCommandInput, noCapacity: boolean): object | Error {
+  private apply(input: RunTaskCommandInput, noCapacity: boolean, by: string): object | Error {
     const cluster = input.cluster ?? 'default';
     const token = input.clientToken ?? '';
     const params = paramsOf(input);
@@ -197,6 +265,7 @@ export class EcsWorld {
       };
     }
     const arn = `arn:aws:ecs:${this.region}:123456789012:task/${cluster}/${this.region}-t${this.tasks.length + 1}`;
+    const at = Date.now();
     this.tasks.push({
       arn,
       region: this.region,
@@ -204,12 +273,89 @@ export class EcsWorld {
       token,
       provider: input.capacityProviderStrategy?.[0]?.capacityProvider ?? '?',
       startedBy: input.startedBy ?? '',
-      at: Date.now(),
+      taskId: taskIdOf(input),
+      by,
+      at,
+      stoppedAt: at + (this.options.lifetimeMs ?? Number.POSITIVE_INFINITY),
     });
     if (token !== '') this.tokens.set(`${cluster}\u0000${token}`, { params, arn });
-    this.journal.log(`ecs ${this.region} STARTED ${arn} (${input.startedBy})`);
+    this.journal.log(`ecs ${this.region} STARTED ${arn} (${input.startedBy}, task ${taskIdOf(input)})`);
     return { tasks: [{ taskArn: arn }], failures: [] };
   }
+
+  /** What a read sees of a task now: undefined while it lags or once it is forgotten. */
+  private readable(task: EcsTask, t: number): boolean {
+    if (t < task.at + (this.options.readLagMs ?? 0)) return false;
+    const forget = this.options.forgetMs;
+    return !(forget !== undefined && t >= task.stoppedAt + forget);
+  }
+
+  private describe(task: EcsTask, t: number): object {
+    const stopped = t >= task.stoppedAt;
+    return {
+      taskArn: task.arn,
+      lastStatus: stopped ? 'STOPPED' : 'RUNNING',
+      desiredStatus: stopped ? 'STOPPED' : 'RUNNING',
+      createdAt: new Date(task.at),
+      startedAt: new Date(task.at),
+      startedBy: task.startedBy,
+      tags: [
+        { key: 'scalr:task-id', value: task.taskId },
+        { key: 'dispatcher:manual', value: 'false' },
+      ],
+    };
+  }
+
+  private async describeTasks(input: DescribeTasksCommandInput, signal: AbortSignal): Promise<unknown> {
+    await delay(1, signal);
+    const t = Date.now();
+    const tasks: object[] = [];
+    const failures: object[] = [];
+    for (const arn of input.tasks ?? []) {
+      const task = this.tasks.find((x) => x.arn === arn);
+      if (task !== undefined && this.readable(task, t)) tasks.push(this.describe(task, t));
+      else failures.push({ arn, reason: 'MISSING' });
+    }
+    this.journal.log(`ecs ${this.region} DescribeTasks ${input.tasks?.length} -> ${tasks.length} found`);
+    return { tasks, failures };
+  }
+
+  /** Paged (`nextToken`), lagging; each page sees the world as it is when it is asked. */
+  private async listTasks(input: ListTasksCommandInput, signal: AbortSignal): Promise<unknown> {
+    await delay(1, signal);
+    if (!this.quiet && this.down) throw ecsError('ServerException', 500, 'Service unavailable');
+    const t = Date.now();
+    const wantStopped = input.desiredStatus === 'STOPPED';
+    const matching = this.tasks.filter(
+      (task) =>
+        this.readable(task, t) &&
+        (input.startedBy === undefined || task.startedBy === input.startedBy) &&
+        t >= task.stoppedAt === wantStopped,
+    );
+    const size = Math.min(input.maxResults ?? 100, this.options.pageSize ?? 100);
+    const from = Number(input.nextToken ?? '0');
+    const page = matching.slice(from, from + size);
+    const more = from + size < matching.length;
+    return { taskArns: page.map((task) => task.arn), ...(more ? { nextToken: String(from + size) } : {}) };
+  }
+
+  private async stopTask(input: StopTaskCommandInput, signal: AbortSignal): Promise<unknown> {
+    await delay(1, signal);
+    const task = this.tasks.find((x) => x.arn === input.task);
+    if (task === undefined)
+      throw ecsError('InvalidParameterException', 400, 'The referenced task was not found.');
+    task.stoppedAt = Math.min(task.stoppedAt, Date.now());
+    this.journal.log(`ecs ${this.region} StopTask ${task.arn}`);
+    return { task: this.describe(task, Date.now()) };
+  }
+}
+
+function nameOfCommand(command: unknown): string {
+  return (command as { constructor?: { name?: string } })?.constructor?.name ?? 'command';
+}
+
+function taskIdOf(input: RunTaskCommandInput): string {
+  return input.tags?.find((tag) => tag.key === 'scalr:task-id')?.value ?? '';
 }
 
 // ---------------------------------------------------------------- ACA
@@ -222,6 +368,7 @@ export type AcaFaultKind =
   | 'started5xx' // the execution started, then 500
   | 'lost' // started, answer lost: hangs until aborted
   | 'slow' // started, answer after `ms`
+  | 'late' // hangs until aborted; the start takes effect `ms` after the abort
   | 'hang'; // nothing started, hangs until aborted
 
 export interface AcaFault {
@@ -237,6 +384,10 @@ export interface AcaExecution {
   readonly name: string;
   readonly operation: string;
   readonly dedupKey: string;
+  /** DISPATCH_TASK_ID: the Scalr task the agent serves. */
+  readonly taskId: string;
+  /** Which deployment's launcher started it. */
+  readonly by: string;
   readonly createdAt: number;
   /** When the execution list starts showing it: createdAt + a lag below the leg's settleMs. */
   readonly visibleAt: number;
@@ -273,6 +424,8 @@ export interface AcaWorldOptions {
 /** One Container Apps job. Implements the three ARM calls the ACA leg makes. */
 export class AcaWorld implements AcaJobApi {
   readonly executions: AcaExecution[] = [];
+  /** Effects still to land (late starts); awaited before the world is judged. */
+  readonly landing: Promise<void>[] = [];
   private starts = 0;
   private lists = 0;
   private templates = 0;
@@ -282,7 +435,7 @@ export class AcaWorld implements AcaJobApi {
     private readonly options: AcaWorldOptions,
     private readonly journal: Journal,
   ) {
-    for (let i = 0; i < options.background; i++) this.create(`other-key-${i}`, 0);
+    for (let i = 0; i < options.background; i++) this.create(`other-key-${i}`, '', '', 0);
   }
 
   async readTemplate(signal: AbortSignal): Promise<JobTemplate | undefined> {
@@ -302,15 +455,15 @@ export class AcaWorld implements AcaJobApi {
     };
   }
 
-  async start(template: JobExecutionTemplate, signal: AbortSignal): Promise<StartedExecution> {
+  async start(template: JobExecutionTemplate, signal: AbortSignal, by = ''): Promise<StartedExecution> {
     if (signal.aborted) throw abortError(signal);
     const fault: AcaFault = this.quiet
       ? { kind: 'ok', ms: 0 }
       : (this.options.starts[this.starts++] ?? { kind: 'ok', ms: 0 });
-    const key =
-      template.containers?.flatMap((c) => c.env ?? []).find((v) => v.name === DEDUP_KEY_VARIABLE)?.value ??
-      '';
-    this.journal.log(`aca start key=${key} -> ${fault.kind}(${fault.ms})`);
+    const env = template.containers?.flatMap((c) => c.env ?? []) ?? [];
+    const key = env.find((v) => v.name === DEDUP_KEY_VARIABLE)?.value ?? '';
+    const taskId = env.find((v) => v.name === 'DISPATCH_TASK_ID')?.value ?? '';
+    this.journal.log(`aca start key=${key} task=${taskId} -> ${fault.kind}(${fault.ms})`);
     switch (fault.kind) {
       case 'throttle429':
         await delay(fault.ms, signal);
@@ -321,9 +474,23 @@ export class AcaWorld implements AcaJobApi {
         throw restError(500, 'Internal server error');
       case 'hang':
         return hang(signal, this.journal.bugs, 'aca start');
+      case 'late':
+        return hang(signal, this.journal.bugs, 'aca start').catch((error: unknown) => {
+          // ARM's pipeline and its list lag together stay within the leg's settleMs: the settle time
+          // is the platform's stated bound, counted from the end of the attempt.
+          const settle = this.options.settleMs;
+          const late = fault.ms % Math.max(1, Math.floor(settle / 2));
+          this.landing.push(
+            sleep(late).then(() => {
+              this.journal.log(`aca late start lands (${late} ms after the abort)`);
+              this.create(key, taskId, by, Math.min(this.lag(this.executions.length + 1), settle - 1 - late));
+            }),
+          );
+          throw error;
+        });
       default:
     }
-    const execution = this.create(key, this.quiet ? this.lag(0) : undefined);
+    const execution = this.create(key, taskId, by, this.quiet ? this.lag(0) : undefined);
     switch (fault.kind) {
       case 'started5xx':
         await delay(fault.ms, signal);
@@ -373,7 +540,7 @@ export class AcaWorld implements AcaJobApi {
     return Math.min(value, this.options.settleMs - 1);
   }
 
-  private create(dedupKey: string, lag?: number): AcaExecution {
+  private create(dedupKey: string, taskId: string, by: string, lag?: number): AcaExecution {
     const n = this.executions.length + 1;
     const name = `agents-job-x${n}`;
     const createdAt = Date.now();
@@ -383,6 +550,8 @@ export class AcaWorld implements AcaJobApi {
       name,
       operation: `https://management.azure.com/operations/op-${n}`,
       dedupKey,
+      taskId,
+      by,
       createdAt,
       visibleAt: createdAt + l,
     };
@@ -407,15 +576,20 @@ function ledgerTimeout(what: string): TemporarilyUnavailableError {
   return new TemporarilyUnavailableError(`The launch ledger did not answer (${what}).`, 1);
 }
 
-/** A MemoryLedger behind a faulty network: lost answers, throttling, hangs. */
+/**
+ * A ledger (MemoryLedger, or DynamoDbLedger on dynalite) behind a faulty network: lost answers,
+ * throttling, hangs. `leaseScale`: a launcher built with the production lease margin (5 s) gets its
+ * lease shortened to the simulation's scale (`leaseMarginMs` past the deadline).
+ */
 export class FaultyLedger implements LaunchLedger {
   private calls = 0;
   quiet = false;
 
   constructor(
-    private readonly inner: MemoryLedger,
+    private readonly inner: LaunchLedger,
     private readonly script: readonly LedgerFaultKind[],
     private readonly journal: Journal,
+    private readonly leaseScale?: { productionMarginMs: number; leaseMarginMs: number },
   ) {}
 
   claim(
@@ -423,31 +597,44 @@ export class FaultyLedger implements LaunchLedger {
     claim: { owner: string; taskId: string; leaseUntil: number },
     signal: AbortSignal,
   ): Promise<ClaimOutcome> {
-    return this.call(`claim ${key} by ${claim.owner}`, signal, () => this.inner.claim(key, claim));
+    const scale = this.leaseScale;
+    const scaled =
+      scale === undefined || claim.leaseUntil - Date.now() < scale.productionMarginMs
+        ? claim
+        : { ...claim, leaseUntil: claim.leaseUntil - scale.productionMarginMs + scale.leaseMarginMs };
+    return this.call(`claim ${key} by ${claim.owner} (${claim.taskId})`, signal, (s) =>
+      this.inner.claim(key, scaled, s),
+    );
   }
   addAttempt(key: string, owner: string, attempt: LedgerAttempt, signal: AbortSignal): Promise<boolean> {
-    return this.call(`addAttempt ${key} ${attempt.id}:${attempt.leg} by ${owner}`, signal, () =>
-      this.inner.addAttempt(key, owner, attempt),
+    return this.call(`addAttempt ${key} ${attempt.id}:${attempt.leg} by ${owner}`, signal, (s) =>
+      this.inner.addAttempt(key, owner, attempt, s),
     );
   }
   markRefused(key: string, owner: string, attemptId: string, signal: AbortSignal): Promise<boolean> {
-    return this.call(`markRefused ${key} ${attemptId} by ${owner}`, signal, () =>
-      this.inner.markRefused(key, owner, attemptId),
+    return this.call(`markRefused ${key} ${attemptId} by ${owner}`, signal, (s) =>
+      this.inner.markRefused(key, owner, attemptId, s),
     );
   }
   complete(key: string, owner: string, launch: RecordedLaunch, signal: AbortSignal): Promise<boolean> {
-    return this.call(`complete ${key} ${launch.launchId} by ${owner}`, signal, () =>
-      this.inner.complete(key, owner, launch),
+    return this.call(`complete ${key} ${launch.launchId} by ${owner}`, signal, (s) =>
+      this.inner.complete(key, owner, launch, s),
     );
   }
   suspend(key: string, owner: string, signal: AbortSignal): Promise<void> {
-    return this.call(`suspend ${key} by ${owner}`, signal, () => this.inner.suspend(key, owner));
+    return this.call(`suspend ${key} by ${owner}`, signal, (s) => this.inner.suspend(key, owner, s));
   }
   release(key: string, owner: string, signal: AbortSignal): Promise<void> {
-    return this.call(`release ${key} by ${owner}`, signal, () => this.inner.release(key, owner));
+    return this.call(`release ${key} by ${owner}`, signal, (s) => this.inner.release(key, owner, s));
   }
 
-  private async call<T>(what: string, signal: AbortSignal, apply: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    what: string,
+    signal: AbortSignal,
+    send: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    // A write that is applied although its answer is lost must be applied whole: its own signal.
+    const apply = () => send(AbortSignal.timeout(5_000));
     if (signal === undefined) {
       this.journal.bugs.push(`ledger ${what}: no abort signal`);
       throw new Error('no signal');
@@ -471,7 +658,7 @@ export class FaultyLedger implements LaunchLedger {
           return await hang(signal, this.journal.bugs, `ledger ${what}`);
         default: {
           await delay(0, signal);
-          return await apply();
+          return await send(signal);
         }
       }
     } catch (error) {
@@ -485,7 +672,11 @@ export class FaultyLedger implements LaunchLedger {
 
 /** What happened in one schedule, for the failure message, and the simulator's own bug reports. */
 export class Journal {
-  readonly origin = Date.now();
+  origin = Date.now();
+  /** The schedule starts now (after its containers were built). */
+  restart(): void {
+    this.origin = Date.now();
+  }
   readonly lines: string[] = [];
   readonly bugs: string[] = [];
   log(message: string): void {
