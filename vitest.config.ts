@@ -1,12 +1,43 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { LONG_RUNS } from './test/long-runs.js';
+
+/**
+ * `npm test`: every test file but the long runs (`npm run test:load`, see vitest.load.config.ts), in
+ * two projects sharing the workers (one per core):
+ *
+ * - `infra`: the CDK tests, in one module registry per worker (`isolate: false`). Loading aws-cdk-lib
+ *   costs several CPU-seconds per file, more than most of these files' tests; CDK construction
+ *   keeps no state between apps that a test could see (each test builds its own App).
+ * - `main`: everything else, each file in its own process (`isolate: true`): these files set
+ *   environment variables, start servers, mock SDK clients and fake timers.
+ */
+const COMMON = {
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  pool: 'forks',
+} as const;
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    // Self-signed certificate for the HTTPS stand-ins (Azure), trusted via NODE_EXTRA_CA_CERTS.
-    globalSetup: ['test/support/tls-global-setup.ts'],
+    projects: [
+      {
+        test: {
+          ...COMMON,
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          isolate: false,
+        },
+      },
+      {
+        test: {
+          ...COMMON,
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/infra/**', ...LONG_RUNS],
+          // Self-signed certificate for the HTTPS stand-ins (Azure), trusted via NODE_EXTRA_CA_CERTS.
+          globalSetup: ['test/support/tls-global-setup.ts'],
+        },
+      },
+    ],
   },
 });
