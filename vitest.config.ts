@@ -11,6 +11,12 @@ import { LONG_RUNS } from './test/long-runs.js';
  * - `main`: everything else, each file in its own process (`isolate: true`): these files set
  *   environment variables, start servers, mock SDK clients and fake timers.
  */
+/**
+ * The replay command a property failure prints (`PROPERTY_SEED=… npx vitest run test/property`) runs
+ * under this config: with PROPERTY_SEED set, the long runs are not left out.
+ */
+const excludedLongRuns = process.env.PROPERTY_SEED === undefined ? LONG_RUNS : [];
+
 const COMMON = {
   testTimeout: 30_000,
   hookTimeout: 60_000,
@@ -33,7 +39,7 @@ export default defineConfig({
           ...COMMON,
           name: 'main',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/infra/**', ...LONG_RUNS],
+          exclude: [...configDefaults.exclude, 'test/infra/**', ...excludedLongRuns],
           // Self-signed certificate for the HTTPS stand-ins (Azure), trusted via NODE_EXTRA_CA_CERTS.
           globalSetup: ['test/support/tls-global-setup.ts'],
         },
