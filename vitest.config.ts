@@ -1,16 +1,8 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { LONG_RUNS } from './test/long-runs.js';
+import { SlowFirstSequencer } from './test/support/slow-first-sequencer.js';
 
-/**
- * `npm test`: every test file but the long runs (`npm run test:load`, see vitest.load.config.ts), in
- * two projects sharing the workers (one per core):
- *
- * - `infra`: the CDK tests, in one module registry per worker (`isolate: false`). Loading aws-cdk-lib
- *   costs several CPU-seconds per file, more than most of these files' tests; CDK construction
- *   keeps no state between apps that a test could see (each test builds its own App).
- * - `main`: everything else, each file in its own process (`isolate: true`): these files set
- *   environment variables, start servers, mock SDK clients and fake timers.
- */
 /**
  * The replay command a property failure prints (`PROPERTY_SEED=… npx vitest run test/property`) runs
  * under this config: with PROPERTY_SEED set, the long runs are not left out.
@@ -23,8 +15,22 @@ const COMMON = {
   pool: 'forks',
 } as const;
 
+/**
+ * `npm test`: every test file but the long runs (`npm run test:load`, see vitest.load.config.ts), in
+ * two projects sharing the workers (one per core):
+ *
+ * - `infra`: the CDK tests, in one module registry per worker (`isolate: false`). Loading aws-cdk-lib
+ *   costs several CPU-seconds per file, more than most of these files' tests; CDK construction
+ *   keeps no state between apps that a test could see (each test builds its own App).
+ * - `main`: everything else, each file in its own process (`isolate: true`): these files set
+ *   environment variables, start servers, mock SDK clients and fake timers.
+ */
 export default defineConfig({
   test: {
+    // Vitest's default is one worker less than the cores: a single worker on 2 cores. Most files wait
+    // on sockets, timers and child processes much of the time, so one worker per core (at least two).
+    maxWorkers: Math.max(2, availableParallelism()),
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         test: {
