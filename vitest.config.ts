@@ -38,6 +38,9 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           isolate: false,
+          // A guard against a hang, not a speed check: the first synth in a worker also loads most of
+          // aws-cdk-lib and cdk-nag, which took 37 s on a 2-core machine running two CPU hogs beside it.
+          testTimeout: 120_000,
         },
       },
       {
