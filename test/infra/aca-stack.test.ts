@@ -52,7 +52,7 @@ describe('DispatcherStack with target=aca and AWS outbound identity federation',
   let stack: DispatcherStack;
   let template: Template;
   beforeAll(() => {
-    ({ stack, template } = buildStack(ACA_CONTEXT));
+    ({ stack, template } = buildStack(ACA_CONTEXT, { bundle: true }));
   });
 
   it('creates no ECS resources, no VPC and no agent token secret', () => {

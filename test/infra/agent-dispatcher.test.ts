@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -10,13 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentDispatcher, type AgentDispatcherProps } from '../../lib/agent-dispatcher.js';
 import { StackConfigError } from '../../lib/config/stack-config.js';
 import { dispatcherCode } from '../../lib/constructs/dispatcher-code.js';
-import { ACA_CONTEXT } from './stack-fixture.js';
+import { ACA_CONTEXT, testApp } from './stack-fixture.js';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 
 function problemsOf(props: Record<string, unknown>): readonly string[] {
   try {
-    new AgentDispatcher(new Stack(new App(), 'Consumer'), 'Pool', props as AgentDispatcherProps);
+    new AgentDispatcher(new Stack(testApp(), 'Consumer'), 'Pool', props as AgentDispatcherProps);
   } catch (error) {
     if (error instanceof StackConfigError) {
       expect(error.message).toMatch(/^Invalid AgentDispatcher props:/);
@@ -31,7 +31,7 @@ describe('two AgentDispatchers in one stack', () => {
   let template: Template;
   let pools: AgentDispatcher[];
   beforeAll(() => {
-    const stack = new Stack(new App(), 'Consumer');
+    const stack = new Stack(testApp(), 'Consumer');
     pools = [
       new AgentDispatcher(stack, 'Plans'),
       new AgentDispatcher(stack, 'Applies', { name: 'applies-pool' }),
@@ -68,7 +68,7 @@ describe('two AgentDispatchers in one stack', () => {
 
 describe('AgentDispatcher with resources of the consumer app', () => {
   it('uses the given VPC subnets, security group, token secret and topic, and creates none of them', () => {
-    const stack = new Stack(new App(), 'Consumer');
+    const stack = new Stack(testApp(), 'Consumer');
     const vpc = new ec2.Vpc(stack, 'TeamVpc', { maxAzs: 2, natGateways: 1 });
     const securityGroup = new ec2.SecurityGroup(stack, 'TeamSg', { vpc });
     const agentTokenSecret = new secretsmanager.Secret(stack, 'TeamToken');
@@ -121,7 +121,7 @@ describe('AgentDispatcher props validation', () => {
   });
 
   it('refuses a VPC object together with VPC ids, and selections without a VPC', () => {
-    const stack = new Stack(new App(), 'Net');
+    const stack = new Stack(testApp(), 'Net');
     const vpc = new ec2.Vpc(stack, 'Vpc');
 
     expect(problemsOf({ vpc, vpcId: 'vpc-0a1b2c3d4e5f60718' })).toEqual(
@@ -133,7 +133,7 @@ describe('AgentDispatcher props validation', () => {
   });
 
   it('refuses resources the Azure target does not use, and a bad name', () => {
-    const stack = new Stack(new App(), 'Net');
+    const stack = new Stack(testApp(), 'Net');
     const secret = new secretsmanager.Secret(stack, 'Token');
 
     const problems = problemsOf({

@@ -1,13 +1,12 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { parseStackConfig, StackConfigError } from '../../lib/config/stack-config.js';
 import { Env0PollerStack } from '../../lib/env0-poller-stack.js';
-import { ACA_CONTEXT } from './stack-fixture.js';
+import { ACA_CONTEXT, type BuildOptions, testApp } from './stack-fixture.js';
 
-function build(context: Record<string, unknown>) {
-  const app = new App();
+function build(context: Record<string, unknown>, options: BuildOptions = {}) {
+  const app = testApp({}, options);
   const config = parseStackConfig((key) => ({ source: 'env0', stackName: 'Env0Pool', ...context })[key]);
   const stack = new Env0PollerStack(app, config.stackName, { stackName: config.stackName, config });
   return { stack, template: Template.fromStack(stack) };
@@ -20,7 +19,8 @@ const ACA_ENV0 = {
 };
 
 describe('source=env0 stack', () => {
-  const { stack, template } = build({});
+  // Bundled for real: the only place the suite builds the poller's bundle (the other builds skip it).
+  const { stack, template } = build({}, { bundle: true });
 
   it('runs the pinned env0 agent with the seed command, 2 vCPU / 4 GiB and both secrets', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {

@@ -29,12 +29,35 @@ export const SCALR_REGISTRATION_CONTEXT = {
   scalrAgentPoolName: 'aws-fargate',
 } as const;
 
-/** Builds the stack from context values with the code `bin/app.ts` runs (with real bundling). */
-export function buildStack(context: Record<string, unknown> = {}): {
+/**
+ * CDK's `aws:cdk:bundling-stacks` context with no stack: synth skips esbuild. Bundling costs seconds per
+ * function per synth (most of an infra test's time) and changes nothing in a template but the asset
+ * hashes, which no template assertion reads (the snapshots blank them out). The bundles themselves are
+ * built and checked where they matter: `bundle: true` below (aca-stack, env0-stack), the real CLI
+ * (cdk-synth), `scripts/build-lambda.ts` (lambda-bundle, aca-bundles) and the npm package (pack).
+ */
+export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] } as const;
+
+/** Whether a test needs the Lambda bundles staged for real (to read them), not only the template. */
+export interface BuildOptions {
+  /** Run esbuild as `cdk synth` does. Default false: see `SKIP_BUNDLING`. */
+  readonly bundle?: boolean;
+}
+
+/** An app with the given context that bundles only when asked to. */
+export function testApp(context: Record<string, unknown> = {}, options: BuildOptions = {}): App {
+  return new App({ context: options.bundle === true ? context : { ...SKIP_BUNDLING, ...context } });
+}
+
+/** Builds the stack from context values with the code `bin/app.ts` runs (bundling only if asked to). */
+export function buildStack(
+  context: Record<string, unknown> = {},
+  options: BuildOptions = {},
+): {
   stack: DispatcherStack;
   template: Template;
 } {
-  const app = new App({ context });
+  const app = testApp(context, options);
   const stack = dispatcherStackFromContext(app);
   if (!(stack instanceof DispatcherStack)) throw new Error('expected the webhook pool, not source=env0');
   return { stack, template: Template.fromStack(stack) };

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpAnswer } from '../../lambda/http/answers.js';
 import { DynamoDbLedger } from '../../lambda/ledger/dynamodb-ledger.js';
 import {
@@ -268,11 +268,13 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
   });
 
   it('answers 503 to a re-delivery while the first start is in flight, then the recorded execution', async () => {
-    rig = await new AcaRig({ faultFor: faults({ StartJob: { 1: { kind: 'delay', ms: 800 } } }) }).start();
+    // The first start is held 2 s: room for the second delivery to be answered meanwhile on a busy machine.
+    rig = await new AcaRig({ faultFor: faults({ StartJob: { 1: { kind: 'delay', ms: 2_000 } } }) }).start();
     const second = rig.another();
 
     const first = rig.harness.deliver(delivery('atask-15'));
-    await sleep(300);
+    // Once the first start is in flight at ARM (not after a guessed sleep).
+    await vi.waitFor(() => expect(rig.azure.calls.StartJob).toBe(1), { timeout: 20_000, interval: 10 });
     const during = await second(toRequest(delivery('atask-15')));
     const firstAnswer = await first;
     const after = await second(toRequest(delivery('atask-15')));

@@ -13,6 +13,13 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
+/**
+ * Bound on an answer that must not wait on the failing engine or registry: 4 s above the 1 s deadlines
+ * set where a hang must be cut off (the hang itself never ends), and half the 10 s and 20 s deadlines
+ * set where the answer must come at once. Generous on purpose, for a machine busy with other work.
+ */
+const PROMPT_MS = 5_000;
+
 describe('LAUNCH_TARGET=docker when the engine or the registry fails', () => {
   let docker: DockerStandIn;
   const stands: LocalStand[] = [];
@@ -57,7 +64,7 @@ describe('LAUNCH_TARGET=docker when the engine or the registry fails', () => {
       expect(body.error.message).toMatch(
         /^No Docker engine answered at unix:\/\/.+ \(ENOENT\): it is stopped/,
       );
-      expect(elapsedMs).toBeLessThan(2_000);
+      expect(elapsedMs).toBeLessThan(PROMPT_MS);
     });
 
     it('answers 503 while the engine refuses connections, and launches once when it is back', async () => {
@@ -90,7 +97,7 @@ describe('LAUNCH_TARGET=docker when the engine or the registry fails', () => {
       expect(answer.status).toBe(503);
       expect(answer.headers.get('retry-after')).toBe('5');
       expect(body.error.message).toContain('daemon is restarting');
-      expect(elapsedMs).toBeLessThan(2_000);
+      expect(elapsedMs).toBeLessThan(PROMPT_MS);
       expect(docker.calls.create).toBeGreaterThan(1);
     });
 
@@ -104,7 +111,7 @@ describe('LAUNCH_TARGET=docker when the engine or the registry fails', () => {
 
       expect(answer.status).toBe(503);
       expect(answer.headers.get('retry-after')).toBe('5');
-      expect(elapsedMs).toBeLessThan(2_000);
+      expect(elapsedMs).toBeLessThan(PROMPT_MS);
     });
 
     it('retries a call the engine dropped mid-launch and starts exactly one container', async () => {
@@ -135,7 +142,7 @@ describe('LAUNCH_TARGET=docker when the engine or the registry fails', () => {
       expect(body.error.message).toContain('could not get the image: pulling scalr/agent:latest failed');
       expect(docker.calls.pull).toBe(1);
       expect(docker.calls.create).toBe(0);
-      expect(elapsedMs).toBeLessThan(2_000);
+      expect(elapsedMs).toBeLessThan(PROMPT_MS);
     });
 
     it('answers 503 after a single pull when the registry fails mid-pull', async () => {
@@ -160,7 +167,7 @@ describe('LAUNCH_TARGET=docker when the engine or the registry fails', () => {
 
       expect(answer.status).toBe(503);
       expect(body.error.message).toContain('did not finish before the launch deadline');
-      expect(elapsedMs).toBeLessThan(2_000);
+      expect(elapsedMs).toBeLessThan(PROMPT_MS);
       expect(docker.calls.pull).toBe(1);
     });
 

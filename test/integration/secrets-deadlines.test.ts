@@ -16,8 +16,12 @@ import {
 
 /** Far longer than any deadline here: to the dispatcher, a call that never answers. */
 const HANG = 120_000;
-/** Generous slack for a loaded machine on top of the dispatcher's own 250 ms grace. */
-const SLACK_MS = 1_000;
+/**
+ * Slack on top of a deadline (and the dispatcher's own 250 ms grace) for a machine whose cores are
+ * busy with other work. Generous on purpose: the calls here hang for HANG, so any bound this far
+ * below it still tells "answered by the deadline" from "waited for the hung call".
+ */
+const SLACK_MS = 4_000;
 
 const delivery = (taskId: string) => ({ body: scalrBody(taskId), headers: { 'Idempotency-Key': taskId } });
 
@@ -44,7 +48,7 @@ describe('Secrets Manager deadlines through the real SDK', () => {
   };
 
   it('launches from the cached secrets well inside the deadline when GetSecretValue hangs after the TTL', async () => {
-    h = await harness().start({ SECRET_TTL_SECONDS: '0', LAUNCH_DEADLINE_MS: '2000' });
+    h = await harness().start({ SECRET_TTL_SECONDS: '0', LAUNCH_DEADLINE_MS: '10000' });
     expect((await h.deliver(delivery('atask-warm'))).statusCode).toBe(202);
     const readsWhileWarm = h.standIn.calls.GetSecretValue;
     hangSecrets();
@@ -54,8 +58,9 @@ describe('Secrets Manager deadlines through the real SDK', () => {
 
     expect(first.answer.statusCode).toBe(202);
     expect(second.answer.statusCode).toBe(202);
-    expect(first.ms).toBeLessThan(2_000);
-    expect(second.ms).toBeLessThan(2_000);
+    // Half the deadline: served from the cache, not after waiting for the hung read until the deadline.
+    expect(first.ms).toBeLessThan(5_000);
+    expect(second.ms).toBeLessThan(5_000);
     expect(h.standIn.tasks).toHaveLength(3);
     // One background refresh per secret, still hanging: not one per request.
     expect(h.standIn.calls.GetSecretValue - readsWhileWarm).toBe(2);

@@ -6,7 +6,7 @@ import {
   RunTaskCommand,
   type RunTaskCommandInput,
 } from '@aws-sdk/client-ecs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ArmJobApi } from '../../lambda/launchers/aca/arm-job-api.js';
 import { armClient, azureStandIn, CLIENT_SECRET } from '../support/aca-rig.js';
 import {
@@ -23,7 +23,19 @@ import {
   type AzureStandInOptions,
 } from '../support/azure-stand-in.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The stand-ins judge list lag and run time by Date.now. Tests of those windows fake Date alone and
+ * move it: a window is crossed exactly where the test says, however slow a busy machine answers
+ * (a real sleep of 350 ms against a 300 ms lag fails once one call takes longer than the margin).
+ * Timers stay real, so deadlines and aborts work as they do in production. Undone after each test.
+ */
+function fakeClock(): (ms: number) => void {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  return (ms) => vi.advanceTimersByTime(ms);
+}
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('AWS stand-in on a bad day, through the real ECS client', () => {
   let standIn: AwsStandIn;
@@ -70,6 +82,7 @@ describe('AWS stand-in on a bad day, through the real ECS client', () => {
   }
 
   it('keeps a new task out of ListTasks (and DescribeTasks with describeLags) until listLagMs passed', async () => {
+    const elapse = fakeClock();
     await start({ listLagMs: 300, describeLags: true });
     const { tasks } = await runTask('agent-lag');
     const arn = tasks?.[0]?.taskArn as string;
@@ -80,7 +93,7 @@ describe('AWS stand-in on a bad day, through the real ECS client', () => {
     expect(earlyDescribe.tasks).toEqual([]);
     expect(earlyDescribe.failures).toEqual([{ arn, reason: 'MISSING' }]);
 
-    await sleep(350);
+    elapse(350);
     const late = await ecs.send(new ListTasksCommand({ cluster: 'agents', startedBy: 'agent-lag' }));
     const lateDescribe = await ecs.send(new DescribeTasksCommand({ cluster: 'agents', tasks: [arn] }));
     expect(late.taskArns).toEqual([arn]);
@@ -126,11 +139,12 @@ describe('AWS stand-in on a bad day, through the real ECS client', () => {
   });
 
   it('moves a task that stopped (taskRunMs) out of the default listing and into desiredStatus STOPPED', async () => {
+    const elapse = fakeClock();
     await start({ taskRunMs: 200 });
     const arn = (await runTask('agent-s')).tasks?.[0]?.taskArn as string;
 
     expect((await ecs.send(new ListTasksCommand({ cluster: 'agents' }))).taskArns).toEqual([arn]);
-    await sleep(250);
+    elapse(250);
 
     const running = await ecs.send(new ListTasksCommand({ cluster: 'agents', startedBy: 'agent-s' }));
     const stopped = await ecs.send(
@@ -149,6 +163,7 @@ describe('AWS stand-in on a bad day, through the real ECS client', () => {
   });
 
   it('stops tasks on demand with stopTask/stopAll; stoppedVisibleMs lets them age out', async () => {
+    const elapse = fakeClock();
     await start({ stoppedVisibleMs: 200 });
     const a = (await runTask('agent-a')).tasks?.[0]?.taskArn as string;
     const b = (await runTask('agent-b')).tasks?.[0]?.taskArn as string;
@@ -162,7 +177,7 @@ describe('AWS stand-in on a bad day, through the real ECS client', () => {
     const described = await ecs.send(new DescribeTasksCommand({ cluster: 'agents', tasks: [a] }));
     expect(described.tasks?.[0]).toMatchObject({ desiredStatus: 'STOPPED', stopCode: 'UserInitiated' });
 
-    await sleep(250);
+    elapse(250);
     expect(
       (await ecs.send(new ListTasksCommand({ cluster: 'agents', desiredStatus: 'STOPPED' }))).taskArns,
     ).toEqual([]);
@@ -287,6 +302,7 @@ describe('AWS stand-in on a bad day, through the real ECS client', () => {
   });
 
   it('badDay() bundles lag, one-task pages and stopping tasks; overrides win', async () => {
+    const elapse = fakeClock();
     expect(AwsStandIn.badDay()).toEqual({
       listLagMs: 300,
       describeLags: true,
@@ -299,11 +315,11 @@ describe('AWS stand-in on a bad day, through the real ECS client', () => {
     await runTask('agent-bd1');
     await runTask('agent-bd2');
     expect((await listAll({ cluster: 'agents' })).arns).toEqual([]);
-    await sleep(150);
+    elapse(150);
     const listed = await listAll({ cluster: 'agents' });
     expect(listed).toMatchObject({ pages: 2 });
     expect(listed.arns).toHaveLength(2);
-    await sleep(500);
+    elapse(500);
     expect((await listAll({ cluster: 'agents' })).arns).toEqual([]);
     expect((await listAll({ cluster: 'agents', desiredStatus: 'STOPPED' })).arns).toHaveLength(2);
   });
@@ -390,11 +406,12 @@ describe('Azure stand-in on a bad day, through the real ARM client', () => {
   });
 
   it('keeps a new execution out of the list until listLagMs passed', async () => {
+    const elapse = fakeClock();
     const { api } = await start({ listLagMs: 300 });
     const started = await api.start(template('lagging'), AbortSignal.timeout(5_000));
 
     expect(await api.findExecution('lagging', AbortSignal.timeout(5_000))).toBeUndefined();
-    await sleep(350);
+    elapse(350);
     expect(await api.findExecution('lagging', AbortSignal.timeout(5_000))).toMatchObject({
       name: started.name,
     });

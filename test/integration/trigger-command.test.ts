@@ -2,9 +2,11 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TriggerOptions } from '../../local/trigger/trigger-args.js';
 import { runTrigger } from '../../local/trigger/trigger-run.js';
-import { API_KEY, LocalStand, runChild, SECRET } from '../support/local-stand.js';
+import { API_KEY, CHILD_TIMEOUT_MS, LocalStand, runChild, SECRET } from '../support/local-stand.js';
 
 const TSX = 'node_modules/.bin/tsx';
+/** Two children one after the other, each allowed CHILD_TIMEOUT_MS: room for a loaded machine. */
+const CHILDREN_TIMEOUT_MS = 2 * CHILD_TIMEOUT_MS + 10_000;
 
 describe('the trigger command against the local server', () => {
   let stand: LocalStand;
@@ -20,7 +22,8 @@ describe('the trigger command against the local server', () => {
     action: 'plan',
     count: 1,
     concurrency: 1,
-    timeoutMs: 10_000,
+    // The CLI's default: a guard against a hung server, far above a loaded machine's answer times.
+    timeoutMs: 30_000,
     ...extra,
   });
 
@@ -68,7 +71,9 @@ describe('the trigger command against the local server', () => {
     expect(out).toContain('Missing or invalid credentials');
   });
 
-  it('runs as a child process through the npx entry: exit 0, then 1 on a wrong API key', async () => {
+  it('runs as a child process through the npx entry: exit 0, then 1 on a wrong API key', {
+    timeout: CHILDREN_TIMEOUT_MS,
+  }, async () => {
     const args = ['local/trigger-bin.mjs', '--url', stand.url, '--secret', SECRET];
 
     const [good, bad] = await Promise.all([
@@ -82,7 +87,9 @@ describe('the trigger command against the local server', () => {
     expect(bad.stdout).toMatch(/^403 {2}Forbidden/);
   });
 
-  it('exits 2 with a message naming the option on bad usage, and 0 on --help', async () => {
+  it('exits 2 with a message naming the option on bad usage, and 0 on --help', {
+    timeout: CHILDREN_TIMEOUT_MS,
+  }, async () => {
     const [bad, help] = await Promise.all([
       runChild(TSX, ['local/trigger-main.ts', '--secret', 's', '--count', '0']),
       runChild(TSX, ['local/trigger-main.ts', '--help']),
@@ -96,26 +103,31 @@ describe('the trigger command against the local server', () => {
 });
 
 describe('npm start and npm run trigger as a newcomer runs them', () => {
-  it('starts, gets a 202 from the printed trigger command, and stops cleanly on SIGTERM', async () => {
+  it('starts, gets a 202 from the printed trigger command, and stops cleanly on SIGTERM', {
+    timeout: CHILDREN_TIMEOUT_MS,
+  }, async () => {
     const server = spawn(TSX, ['local/server-main.ts'], {
       env: { ...process.env, PORT: '0', LAUNCH_TARGET: '', API_KEY: '', WEBHOOK_SECRET: '', AGENT_TOKEN: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 20_000,
+      // Outlives the trigger child below: a guard against a hung server only.
+      timeout: CHILDREN_TIMEOUT_MS,
     });
     let stdout = '';
     let stderr = '';
     server.stdout.on('data', (chunk) => {
       stdout += chunk;
     });
-    server.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
     const exited = new Promise<number | null>((resolve) => server.on('close', resolve));
+    // Ready when the banner's last line is out (however long a busy machine takes), or never.
+    const ready = new Promise<void>((resolve, reject) => {
+      server.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (stderr.includes('Stop with Ctrl+C')) resolve();
+      });
+      exited.then((code) => reject(new Error(`server exited (${code}) before its banner:\n${stderr}`)));
+    });
     try {
-      const deadline = Date.now() + 15_000;
-      while (!stderr.includes('Stop with Ctrl+C') && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await ready;
       const command = /^npm run trigger -- (.+)$/m.exec(stderr)?.[1];
       expect(command).toBeDefined();
       const args = [...(command ?? '').matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');

@@ -52,7 +52,14 @@ export interface ChildRun {
   readonly stderr: string;
 }
 
-/** Runs a command to completion, killed after `timeoutMs`. */
+/**
+ * How long a child process may run before it is killed: a guard against a hung child, not a speed
+ * check. Starting tsx and compiling the entry takes well under a second on a quiet machine but tens of
+ * seconds on one whose cores are busy with other work, where these tests must still pass.
+ */
+export const CHILD_TIMEOUT_MS = 120_000;
+
+/** Runs a command to completion, killed after `timeoutMs` (default `CHILD_TIMEOUT_MS`). */
 export function runChild(
   command: string,
   args: readonly string[],
@@ -62,7 +69,7 @@ export function runChild(
     const child = spawn(command, args, {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: options.timeoutMs ?? 20_000,
+      timeout: options.timeoutMs ?? CHILD_TIMEOUT_MS,
     });
     let stdout = '';
     let stderr = '';
