@@ -1,12 +1,6 @@
 import type { ContainerAppsAPIClient, JobExecutionTemplate, JobTemplate } from '@azure/arm-appcontainers';
-import {
-  createSerializer,
-  type OperationParameter,
-  type OperationQueryParameter,
-  type OperationSpec,
-  type OperationURLParameter,
-} from '@azure/core-client';
 import { DEDUP_KEY_VARIABLE } from './job-template.js';
+import { startOperationSpec } from './start-operation.js';
 
 /** An execution ARM accepted: its name and id, or only the operation URL when ARM gave neither. */
 export interface StartedExecution {
@@ -33,45 +27,6 @@ interface RawResponse {
   headers: { get(name: string): string | undefined };
   parsedBody?: unknown;
 }
-
-const urlParameter = (name: string): OperationURLParameter => ({
-  parameterPath: name,
-  mapper: { serializedName: name, required: true, type: { name: 'String' } },
-});
-
-const constantHeader = (name: string, value: string): OperationParameter => ({
-  parameterPath: name,
-  mapper: { serializedName: name, defaultValue: value, isConstant: true, type: { name: 'String' } },
-});
-
-/** The client's own api-version (`client.apiVersion`), as the SDK's operations send it. */
-const apiVersion: OperationQueryParameter = {
-  parameterPath: 'apiVersion',
-  mapper: { serializedName: 'api-version', required: true, type: { name: 'String' } },
-};
-
-/**
- * POST .../jobs/{job}/start as `@azure/arm-appcontainers` 3.0.0 describes it (its `startOperationSpec`),
- * sent once, without the long-running-operation poller. The template is sent as built (job-template.ts
- * writes only the wire fields); answers and errors are read as plain JSON (ARM's `error.code`/`message`).
- */
-const startOperationSpec: OperationSpec = {
-  path: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.App/jobs/{jobName}/start',
-  httpMethod: 'POST',
-  responses: { 200: {}, 201: {}, 202: {}, 204: {}, default: {} },
-  requestBody: {
-    parameterPath: 'template',
-    mapper: { serializedName: 'template', type: { name: 'Object' } },
-  },
-  queryParameters: [apiVersion],
-  urlParameters: [urlParameter('subscriptionId'), urlParameter('resourceGroupName'), urlParameter('jobName')],
-  headerParameters: [
-    constantHeader('Accept', 'application/json'),
-    constantHeader('Content-Type', 'application/json'),
-  ],
-  mediaType: 'json',
-  serializer: createSerializer({}, false),
-};
 
 /** `AcaJobApi` over the real `@azure/arm-appcontainers` client. */
 export class ArmJobApi implements AcaJobApi {
