@@ -6,6 +6,7 @@ import {
   RunTaskCommand,
   type RunTaskCommandInput,
 } from '@aws-sdk/client-ecs';
+import { getContinuationToken } from '@azure/arm-appcontainers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ArmJobApi } from '../../lambda/launchers/aca/arm-job-api.js';
 import { armClient, azureStandIn, CLIENT_SECRET } from '../support/aca-rig.js';
@@ -360,7 +361,8 @@ describe('Azure stand-in on a bad day, through the real ARM client', () => {
     for await (const page of client.jobsExecutions.list('rg-agents', 'scalr-agent').byPage()) {
       pages.push({
         names: page.map((e) => e.name),
-        next: (page as { continuationToken?: string }).continuationToken,
+        // arm-appcontainers 3 keeps a page's nextLink beside it, read with getContinuationToken.
+        next: getContinuationToken(page),
       });
     }
 

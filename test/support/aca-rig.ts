@@ -52,7 +52,7 @@ export function armClient(endpoint: string, maxRetries = 0): ContainerAppsAPICli
   });
   return new ContainerAppsAPIClient(credential, SUBSCRIPTION_ID, {
     endpoint,
-    credentials: { scopes: [`${endpoint}/.default`] },
+    credentialScopes: [`${endpoint}/.default`],
     retryOptions: { maxRetries },
   });
 }

@@ -100,6 +100,8 @@ export class AzureStandIn {
   /** Every request body and authorization header seen, to check no secret travels where it should not. */
   readonly seen: string[] = [];
   readonly unknownPaths: string[] = [];
+  /** Every ARM request (`/subscriptions/...`) in arrival order, as `METHOD path?api-version=...`. */
+  readonly armRequests: string[] = [];
   private readonly jwts = new Map<string, number>();
   private readonly accessTokens = new Map<string, number>();
   private server: Server | undefined;
@@ -226,6 +228,13 @@ export class AzureStandIn {
     if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== this.options.clientId) {
       return refuse('unauthorized_client', 'AADSTS700016: Application not found in the directory.');
     }
+    // Entra ID issues a token for the resource the client names: ARM here is this stand-in.
+    if (form.get('scope') !== `${this.base}/.default`) {
+      return this.json(res, 400, {
+        error: 'invalid_scope',
+        error_description: `AADSTS70011: The provided value for scope ${form.get('scope')} is not valid.`,
+      });
+    }
     const assertion = form.get('client_assertion');
     if (assertion !== null) {
       const expiresAt = this.jwts.get(assertion);
@@ -252,6 +261,7 @@ export class AzureStandIn {
 
   private async arm(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<undefined> {
     const path = url.pathname;
+    this.armRequests.push(`${req.method} ${path}?api-version=${url.searchParams.get('api-version') ?? ''}`);
     const operation: AzureOperation | undefined =
       req.method === 'GET' && path === this.jobPath
         ? 'GetJob'
@@ -353,7 +363,7 @@ export class AzureStandIn {
     }
     const mode = this.options.startMode ?? '200';
     if (mode === '200') return this.json(res, 200, { name: execution.name, id: execution.id });
-    const location = `${this.base}/subscriptions/${this.options.subscriptionId}/providers/Microsoft.App/locations/westeurope/containerappOperationResults/${name}?api-version=2026-07-01`;
+    const location = `${this.base}/subscriptions/${this.options.subscriptionId}/providers/Microsoft.App/locations/westeurope/containerappOperationResults/${name}?api-version=${url.searchParams.get('api-version') ?? ''}`;
     const headers = { location, 'retry-after': '1' };
     if (mode === '202-with-body')
       return this.json(res, 202, { name: execution.name, id: execution.id }, headers);

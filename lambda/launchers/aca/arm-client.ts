@@ -19,7 +19,7 @@ export function createArmClient(aca: AcaConfig): ContainerAppsAPIClient {
   });
   return new ContainerAppsAPIClient(credential, aca.subscriptionId, {
     endpoint: aca.armEndpoint,
-    credentials: { scopes: [`${aca.armEndpoint}/.default`] },
+    credentialScopes: [`${aca.armEndpoint}/.default`],
     retryOptions: { maxRetries: 0 },
   });
 }

@@ -1,5 +1,6 @@
 import type { ContainerAppsAPIClient, JobExecutionTemplate, JobTemplate } from '@azure/arm-appcontainers';
 import { DEDUP_KEY_VARIABLE } from './job-template.js';
+import { startOperationSpec } from './start-operation.js';
 
 /** An execution ARM accepted: its name and id, or only the operation URL when ARM gave neither. */
 export interface StartedExecution {
@@ -41,20 +42,26 @@ export class ArmJobApi implements AcaJobApi {
   }
 
   async start(template: JobExecutionTemplate, signal: AbortSignal): Promise<StartedExecution> {
+    // One POST and nothing else: the SDK's jobs.beginStart polls the operation once before it
+    // returns, an extra ARM call in the webhook's path whose failure would turn an accepted start
+    // into an error (and a retried webhook into a second agent).
     let initial: RawResponse | undefined;
-    // beginStart resolves once the start request was answered (200/201/202); the poller is not
-    // awaited: the agent runs on its own and waiting for it would hold the webhook.
-    const poller = await this.client.jobs.beginStart(this.resourceGroup, this.jobName, {
-      template,
-      abortSignal: signal,
-      onResponse: (response) => {
-        initial ??= response as unknown as RawResponse;
+    await this.client.sendOperationRequest(
+      {
+        resourceGroupName: this.resourceGroup,
+        jobName: this.jobName,
+        template,
+        options: {
+          abortSignal: signal,
+          onResponse: (response: unknown) => {
+            initial = response as RawResponse;
+          },
+        },
       },
-    });
-    const body = (initial?.parsedBody ?? poller.getOperationState().result ?? {}) as {
-      name?: string;
-      id?: string;
-    };
+      startOperationSpec,
+    );
+    // The raw answer, not the SDK's flattened one (which wraps a body it has no mapper for).
+    const body = (initial?.parsedBody ?? {}) as { name?: string; id?: string };
     return {
       name: body.name,
       id: body.id,
@@ -65,8 +72,8 @@ export class ArmJobApi implements AcaJobApi {
 
   async findExecution(dedupKey: string, signal: AbortSignal): Promise<StartedExecution | undefined> {
     // ARM lists newest first, so a lost start is usually on the first page; but a busy job (or a
-    // small page size) pushes it further, so every page is read until the key turns up. The SDK
-    // passes the abort signal to the first page request only, so each page is also raced against it.
+    // small page size) pushes it further, so every page is read until the key turns up. Each page is
+    // also raced against the signal: SDK 3 passes it to every page request, SDK 4 to the first only.
     const pages = this.client.jobsExecutions
       .list(this.resourceGroup, this.jobName, { abortSignal: signal })
       .byPage();
