@@ -119,6 +119,7 @@ describe('the packed npm package in a consumer CDK app', () => {
       constructs: version('constructs'),
     };
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
       peerDependencies: Record<string, string>;
     };
     writeFileSync(
@@ -133,6 +134,8 @@ describe('the packed npm package in a consumer CDK app', () => {
           version: packed.version,
           resolved: `file:${packed.filename}`,
           integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+          // What the library imports at synth time (valibot, for the context checks) comes along.
+          ...(manifest.dependencies ? { dependencies: manifest.dependencies } : {}),
           peerDependencies: manifest.peerDependencies,
         },
       },
