@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { aliasArgs, type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+import { aliasArgs, type BundleTarget, externalModulesFor } from '../lambda-bundling.js';
+import { type BundledCode, bundledFunction } from './bundled-function.js';
 import { dispatcherCode } from './dispatcher-code.js';
 
 /** Props of {@link DispatcherFunction}. */
@@ -138,35 +137,12 @@ export class DispatcherFunction extends Construct {
       },
     };
     const bundleTarget = props.bundleTarget ?? 'ecs';
-    const code = props.entry === undefined ? dispatcherCode(bundleTarget) : undefined;
-    if (code?.kind === 'prebuilt') {
-      this.function = new lambda.Function(this, 'Function', {
-        ...common,
-        code: lambda.Code.fromAsset(code.directory),
-        handler: 'handler.handler',
-      });
-      return;
-    }
-    const projectRoot = code?.projectRoot;
-    this.function = new NodejsFunction(this, 'Function', {
-      ...common,
-      entry: props.entry ?? code?.entry,
-      handler: 'handler',
-      projectRoot,
-      depsLockFilePath: projectRoot && join(projectRoot, 'package-lock.json'),
-      bundling: {
-        // Local esbuild only: synth must work without Docker. Same settings as `npm run build`.
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLE.target,
-        mainFields: [...LAMBDA_BUNDLE.mainFields],
-        minify: LAMBDA_BUNDLE.minify,
-        sourceMap: LAMBDA_BUNDLE.sourceMap,
-        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
-        banner: LAMBDA_BUNDLE.banner,
-        externalModules: externalModulesFor(bundleTarget),
-        esbuildArgs: aliasArgs(),
-      },
+    const code: BundledCode =
+      props.entry === undefined ? dispatcherCode(bundleTarget) : { kind: 'source', entry: props.entry };
+    // Same settings as `npm run build`, aliases included.
+    this.function = bundledFunction(this, 'Function', code, common, {
+      externalModules: externalModulesFor(bundleTarget),
+      esbuildArgs: aliasArgs(),
     });
   }
 }

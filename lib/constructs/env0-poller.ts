@@ -2,13 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { Env0StackConfig } from '../config/env0-config.js';
-import { type BundleTarget, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+import type { BundleTarget } from '../lambda-bundling.js';
+import { type BundledCode, bundledFunction } from './bundled-function.js';
 import type { Env0Monitoring } from './env0-monitoring.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,7 +45,8 @@ export interface Env0PollerProps {
  * minute under the pool's lease. Cheaper than an always-on task and needs no cluster capacity.
  */
 export class Env0Poller extends Construct {
-  readonly function: NodejsFunction;
+  /** Bundled from source (a `NodejsFunction`). */
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly schedule: scheduler.Schedule;
@@ -84,53 +85,52 @@ export class Env0Poller extends Construct {
         reason: 'The same secret in the partial-ARN form Secrets Manager may resolve an imported ARN to.',
       });
     }
-    this.function = new NodejsFunction(this, 'Function', {
-      description:
-        'env0 pull mode: polls the queue-state and starts single-run agents (KEDA ScaledJob semantics)',
-      entry: `${PROJECT_ROOT}lambda/poller-handler.ts`,
-      handler: 'handler',
+    // Always from source: the poller is not in the npm package's prebuilt bundles.
+    const code: BundledCode = {
+      kind: 'source',
       projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      // The last poll starts before runSeconds and ends within its budget.
-      timeout: Duration.seconds(runSeconds + POLL_BUDGET_SECONDS + 10),
-      // One invocation at a time is enough; the lease keeps a late one from acting twice anyway.
-      reservedConcurrentExecutions: 2,
-      role: this.role,
-      logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      environment: {
-        ...props.launchEnvironment,
-        QUEUE_STATE_URL: env0.queueStateUrl,
-        AGENT_TOKEN_SECRET_ARN: props.agentTokenSecretArn,
-        POLLING_INTERVAL_SECONDS: String(env0.pollingIntervalSeconds),
-        MIN_EXECUTIONS: String(env0.minExecutions),
-        MAX_EXECUTIONS: String(env0.maxExecutions),
-        TARGET_VALUE: String(env0.targetValue),
-        ACTIVATION_TARGET_VALUE: String(env0.activationTargetValue),
-        REPLICA_TIMEOUT_SECONDS: String(env0.replicaTimeoutSeconds),
-        AGENT_STARTUP_SECONDS: String(env0.agentStartupSeconds),
-        POLL_BUDGET_MS: String(POLL_BUDGET_SECONDS * 1000),
-        RUN_SECONDS: String(runSeconds),
-        METRICS_NAMESPACE: props.metricNamespace ?? `AgentDispatcher/${Stack.of(this).stackName}`,
+      entry: `${PROJECT_ROOT}lambda/poller-handler.ts`,
+    };
+    this.function = bundledFunction(
+      this,
+      'Function',
+      code,
+      {
+        description:
+          'env0 pull mode: polls the queue-state and starts single-run agents (KEDA ScaledJob semantics)',
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: 256,
+        // The last poll starts before runSeconds and ends within its budget.
+        timeout: Duration.seconds(runSeconds + POLL_BUDGET_SECONDS + 10),
+        // One invocation at a time is enough; the lease keeps a late one from acting twice anyway.
+        reservedConcurrentExecutions: 2,
+        role: this.role,
+        logGroup: this.logGroup,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        environment: {
+          ...props.launchEnvironment,
+          QUEUE_STATE_URL: env0.queueStateUrl,
+          AGENT_TOKEN_SECRET_ARN: props.agentTokenSecretArn,
+          POLLING_INTERVAL_SECONDS: String(env0.pollingIntervalSeconds),
+          MIN_EXECUTIONS: String(env0.minExecutions),
+          MAX_EXECUTIONS: String(env0.maxExecutions),
+          TARGET_VALUE: String(env0.targetValue),
+          ACTIVATION_TARGET_VALUE: String(env0.activationTargetValue),
+          REPLICA_TIMEOUT_SECONDS: String(env0.replicaTimeoutSeconds),
+          AGENT_STARTUP_SECONDS: String(env0.agentStartupSeconds),
+          POLL_BUDGET_MS: String(POLL_BUDGET_SECONDS * 1000),
+          RUN_SECONDS: String(runSeconds),
+          METRICS_NAMESPACE: props.metricNamespace ?? `AgentDispatcher/${Stack.of(this).stackName}`,
+        },
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLE.target,
-        mainFields: [...LAMBDA_BUNDLE.mainFields],
-        minify: LAMBDA_BUNDLE.minify,
-        sourceMap: LAMBDA_BUNDLE.sourceMap,
-        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
-        banner: LAMBDA_BUNDLE.banner,
+      {
         externalModules:
           props.bundleTarget === 'ecs'
             ? ['@azure/*', './lambda/launchers/aca/*', './lambda/poller/aca/*']
             : [],
       },
-    });
+    );
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
       description: 'EventBridge Scheduler: invoke the env0 poller',

@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { ScalrRegistrationConfig } from '../config/scalr-registration-config.js';
-import { externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+import { externalModulesFor } from '../lambda-bundling.js';
+import { bundledFunction } from './bundled-function.js';
 import { functionCode } from './dispatcher-code.js';
 import { readablePath } from './readable-path.js';
 
@@ -114,31 +113,9 @@ export class ScalrRegistration extends Construct {
       source: 'scalr-registration/handler.ts',
       bundle: 'scalr-registration',
     });
-    this.handler =
-      code.kind === 'prebuilt'
-        ? new lambda.Function(this, 'Handler', {
-            ...common,
-            code: lambda.Code.fromAsset(code.directory),
-            handler: 'handler.handler',
-          })
-        : new NodejsFunction(this, 'Handler', {
-            ...common,
-            entry: code.entry,
-            handler: 'handler',
-            projectRoot: code.projectRoot,
-            depsLockFilePath: join(code.projectRoot, 'package-lock.json'),
-            bundling: {
-              forceDockerBundling: false,
-              format: OutputFormat.ESM,
-              target: LAMBDA_BUNDLE.target,
-              mainFields: [...LAMBDA_BUNDLE.mainFields],
-              minify: LAMBDA_BUNDLE.minify,
-              sourceMap: LAMBDA_BUNDLE.sourceMap,
-              sourcesContent: LAMBDA_BUNDLE.sourcesContent,
-              banner: LAMBDA_BUNDLE.banner,
-              externalModules: externalModulesFor('ecs'),
-            },
-          });
+    this.handler = bundledFunction(this, 'Handler', code, common, {
+      externalModules: externalModulesFor('ecs'),
+    });
 
     const frameworkRole = new iam.Role(this, 'ProviderRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

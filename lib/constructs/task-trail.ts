@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -6,12 +5,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as destinations from 'aws-cdk-lib/aws-logs-destinations';
 import { Construct } from 'constructs';
 import { AWAITING_INDEX } from '../../lambda/trail/trail-index.js';
-import { type BundleTarget, externalModulesFor, LAMBDA_BUNDLE } from '../lambda-bundling.js';
+import { type BundleTarget, externalModulesFor } from '../lambda-bundling.js';
+import { bundledFunction } from './bundled-function.js';
 import { functionCode } from './dispatcher-code.js';
 
 /** The ECS agent tasks whose state changes feed the trail. */
@@ -186,31 +185,9 @@ export class TaskTrail extends Construct {
       source: 'trail-handler.ts',
       bundle: bundleTarget === 'aca' ? 'trail-aca' : 'trail',
     });
-    this.consumer =
-      code.kind === 'prebuilt'
-        ? new lambda.Function(this, 'Consumer', {
-            ...common,
-            code: lambda.Code.fromAsset(code.directory),
-            handler: 'handler.handler',
-          })
-        : new NodejsFunction(this, 'Consumer', {
-            ...common,
-            entry: code.entry,
-            handler: 'handler',
-            projectRoot: code.projectRoot,
-            depsLockFilePath: join(code.projectRoot, 'package-lock.json'),
-            bundling: {
-              forceDockerBundling: false,
-              format: OutputFormat.ESM,
-              target: LAMBDA_BUNDLE.target,
-              mainFields: [...LAMBDA_BUNDLE.mainFields],
-              minify: LAMBDA_BUNDLE.minify,
-              sourceMap: LAMBDA_BUNDLE.sourceMap,
-              sourcesContent: LAMBDA_BUNDLE.sourcesContent,
-              banner: LAMBDA_BUNDLE.banner,
-              externalModules: externalModulesFor(bundleTarget),
-            },
-          });
+    this.consumer = bundledFunction(this, 'Consumer', code, common, {
+      externalModules: externalModulesFor(bundleTarget),
+    });
 
     new logs.SubscriptionFilter(this, 'AcceptedLines', {
       logGroup: props.dispatcherLogGroup,
