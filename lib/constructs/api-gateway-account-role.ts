@@ -3,9 +3,8 @@ import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { readablePath } from './readable-path.js';
+import { customResourceProvider } from './custom-resource-provider.js';
 
 /** Directory holding only `handler.mjs` (and its type declarations, left out of the asset). */
 const HANDLER_DIR = fileURLToPath(new URL('./api-gateway-account-role/', import.meta.url));
@@ -113,26 +112,11 @@ export class ApiGatewayAccountRole extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
     });
 
-    const frameworkRole = new iam.Role(this, 'ProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'CDK custom resource provider framework: invokes the API Gateway account role handler',
-    });
-    frameworkRole.addToPolicy(writeLogs);
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.handler,
-      frameworkOnEventRole: frameworkRole,
+    const provider = customResourceProvider(this, {
+      handler: this.handler,
       logGroup: this.logGroup,
-    });
-    // The framework describes its function with its path; keep it as it reads in logical IDs.
-    const framework = provider.node.findChild('framework-onEvent').node.defaultChild as lambda.CfnFunction;
-    framework.description = `AWS CDK resource provider framework - onEvent (${readablePath(provider)})`.slice(
-      0,
-      256,
-    );
-    Validations.of(frameworkRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.handler.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason:
-        "Added by the CDK provider framework's grantInvoke: versions and aliases of the one handler function, nothing else.",
+      writeLogs,
+      handlerName: 'API Gateway account role handler',
     });
 
     this.resource = new CustomResource(this, 'Resource', {

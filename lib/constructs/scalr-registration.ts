@@ -1,16 +1,15 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { ScalrRegistrationConfig } from '../config/scalr-registration-config.js';
 import { externalModulesFor } from '../lambda-bundling.js';
 import { bundledFunction } from './bundled-function.js';
+import { customResourceProvider } from './custom-resource-provider.js';
 import { functionCode } from './dispatcher-code.js';
-import { readablePath } from './readable-path.js';
 
 /** Props of {@link ScalrRegistration}. */
 export interface ScalrRegistrationProps {
@@ -117,25 +116,11 @@ export class ScalrRegistration extends Construct {
       externalModules: externalModulesFor('ecs'),
     });
 
-    const frameworkRole = new iam.Role(this, 'ProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'CDK custom resource provider framework: invokes the Scalr registration handler',
-    });
-    frameworkRole.addToPolicy(writeLogs);
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.handler,
-      frameworkOnEventRole: frameworkRole,
+    const provider = customResourceProvider(this, {
+      handler: this.handler,
       logGroup: this.logGroup,
-    });
-    const framework = provider.node.findChild('framework-onEvent').node.defaultChild as lambda.CfnFunction;
-    framework.description = `AWS CDK resource provider framework - onEvent (${readablePath(provider)})`.slice(
-      0,
-      256,
-    );
-    Validations.of(frameworkRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.handler.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason:
-        "Added by the CDK provider framework's grantInvoke: versions and aliases of the one handler function, nothing else.",
+      writeLogs,
+      handlerName: 'Scalr registration handler',
     });
 
     this.resource = new CustomResource(this, 'Resource', {
