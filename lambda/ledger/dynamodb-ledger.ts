@@ -13,6 +13,7 @@ import {
 import { ConfigError, TemporarilyUnavailableError } from '../errors.js';
 import type {
   ClaimOutcome,
+  ClaimRequest,
   LaunchLedger,
   LedgerAttempt,
   LedgerRecord,
@@ -63,11 +64,7 @@ export class DynamoDbLedger implements LaunchLedger {
     this.now = options.now ?? Date.now;
   }
 
-  async claim(
-    key: string,
-    claim: { owner: string; taskId: string; leaseUntil: number },
-    signal: AbortSignal,
-  ): Promise<ClaimOutcome> {
+  async claim(key: string, claim: ClaimRequest, signal: AbortSignal): Promise<ClaimOutcome> {
     const now = this.now();
     try {
       const answer = await this.send<UpdateItemCommandOutput>(
@@ -176,7 +173,7 @@ export class DynamoDbLedger implements LaunchLedger {
    */
   private async claimLegacy(
     key: string,
-    claim: { owner: string; taskId: string; leaseUntil: number },
+    claim: ClaimRequest,
     old: Record<string, AttributeValue>,
     signal: AbortSignal,
   ): Promise<ClaimOutcome> {
@@ -188,7 +185,7 @@ export class DynamoDbLedger implements LaunchLedger {
       at: now,
       until: Math.max(now, Number(old.leaseUntil?.N ?? 0)),
     };
-    try {
+    return this.takeOver(key, claim, signal, async () => {
       const answer = await this.send<UpdateItemCommandOutput>(
         new UpdateItemCommand({
           TableName: this.options.tableName,
@@ -213,16 +210,13 @@ export class DynamoDbLedger implements LaunchLedger {
         signal,
       );
       return { kind: 'claimed', record: this.recordOf(key, answer.Attributes ?? {}) };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw this.translate(error);
-      return this.claim(key, claim, signal);
-    }
+    });
   }
 
   /** A record past its TTL that DynamoDB has not deleted yet counts as absent. */
   private async claimExpired(
     key: string,
-    claim: { owner: string; taskId: string; leaseUntil: number },
+    claim: ClaimRequest,
     old: Record<string, AttributeValue>,
     signal: AbortSignal,
   ): Promise<ClaimOutcome> {
@@ -234,7 +228,7 @@ export class DynamoDbLedger implements LaunchLedger {
       leaseUntil: claim.leaseUntil,
       attempts: [],
     };
-    try {
+    return this.takeOver(key, claim, signal, async () => {
       await this.send(
         new PutItemCommand({
           TableName: this.options.tableName,
@@ -253,6 +247,21 @@ export class DynamoDbLedger implements LaunchLedger {
         signal,
       );
       return { kind: 'claimed', record };
+    });
+  }
+
+  /**
+   * A takeover write conditional on the record as it was read: when the condition fails, another
+   * delivery changed it in between, so the claim starts over from what the record is now.
+   */
+  private async takeOver(
+    key: string,
+    claim: ClaimRequest,
+    signal: AbortSignal,
+    write: () => Promise<ClaimOutcome>,
+  ): Promise<ClaimOutcome> {
+    try {
+      return await write();
     } catch (error) {
       if (!isConditionFailure(error)) throw this.translate(error);
       return this.claim(key, claim, signal);

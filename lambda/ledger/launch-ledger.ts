@@ -40,6 +40,13 @@ export interface LedgerRecord {
   readonly launch?: RecordedLaunch;
 }
 
+/** Who claims a key, for which task, until when (epoch ms). */
+export interface ClaimRequest {
+  readonly owner: string;
+  readonly taskId: string;
+  readonly leaseUntil: number;
+}
+
 /** What claiming a key found. */
 export type ClaimOutcome =
   /** The key is ours now; `record.attempts` holds what earlier holders tried (resolve them first). */
@@ -57,11 +64,7 @@ export type ClaimOutcome =
  */
 export interface LaunchLedger {
   /** Claims `key` for `owner` until `leaseUntil`, unless it is launched or another lease holds it. */
-  claim(
-    key: string,
-    claim: { owner: string; taskId: string; leaseUntil: number },
-    signal: AbortSignal,
-  ): Promise<ClaimOutcome>;
+  claim(key: string, claim: ClaimRequest, signal: AbortSignal): Promise<ClaimOutcome>;
   /** Adds an attempt (written before the call goes out). False when the owner lost the key. */
   addAttempt(key: string, owner: string, attempt: LedgerAttempt, signal: AbortSignal): Promise<boolean>;
   /** Marks an attempt refused: it started nothing. */

@@ -1,5 +1,6 @@
 import type {
   ClaimOutcome,
+  ClaimRequest,
   LaunchLedger,
   LedgerAttempt,
   LedgerRecord,
@@ -31,11 +32,7 @@ export class MemoryLedger implements LaunchLedger {
     return this.get(key);
   }
 
-  async claim(
-    key: string,
-    claim: { owner: string; taskId: string; leaseUntil: number },
-    _signal?: AbortSignal,
-  ): Promise<ClaimOutcome> {
+  async claim(key: string, claim: ClaimRequest, _signal?: AbortSignal): Promise<ClaimOutcome> {
     const existing = this.get(key);
     if (existing?.state === 'launched') return { kind: 'launched', record: existing };
     if (existing !== undefined && existing.owner !== claim.owner && existing.leaseUntil > this.now()) {
