@@ -1,6 +1,7 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AGENT_TOKEN_PLACEHOLDER } from '../../../lambda/secrets/agent-token-placeholder.js';
-import { awsFailure, type CheckResult, fail, ok, type StackFacts, skipped, within } from '../check.js';
+import { awsFailure, type CheckResult, fail, ok, type StackFacts, skipped } from '../check.js';
+import { isSecretNotFound, readSecretText } from '../secret-text.js';
 
 const NAME = 'agent token';
 
@@ -15,15 +16,11 @@ export async function checkAgentToken(
   const set = `aws secretsmanager put-secret-value --secret-id ${arn} --secret-string "$SCALR_AGENT_POOL_TOKEN" --region ${facts.region}`;
   let value: string;
   try {
-    const answer = await secrets.send(new GetSecretValueCommand({ SecretId: arn }), {
-      abortSignal: within(timeoutMs),
-    });
-    if (answer.SecretString === undefined && answer.SecretBinary !== undefined) {
-      return fail(NAME, 'the secret holds binary data, not the token text', set);
-    }
-    value = answer.SecretString?.trim() ?? '';
+    const text = await readSecretText(secrets, arn, timeoutMs);
+    if (text === undefined) return fail(NAME, 'the secret holds binary data, not the token text', set);
+    value = text;
   } catch (error) {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+    if (isSecretNotFound(error)) {
       return fail(NAME, `the secret ${arn} does not exist (or has no value yet)`, set);
     }
     return awsFailure(NAME, `read ${arn}`, error, `secretsmanager:GetSecretValue on ${arn}`, timeoutMs);

@@ -1,7 +1,8 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { QueueStateError, readPendingCount } from '../../../lambda/poller/queue-state.js';
 import { ENV0_TOKEN_PLACEHOLDER } from '../../../lambda/poller/token-placeholder.js';
-import { awsFailure, type CheckResult, fail, ok, type StackFacts, skipped, warn, within } from '../check.js';
+import { awsFailure, type CheckResult, fail, ok, type StackFacts, skipped, warn } from '../check.js';
+import { isSecretNotFound, readSecretText } from '../secret-text.js';
 
 const NAME = 'env0 queue-state';
 
@@ -28,12 +29,9 @@ export async function checkEnv0Queue(
     `aws secretsmanager put-secret-value --secret-id ${arn} --secret-string "$ENV0_AGENT_ACCESS_TOKEN" --region ${facts.region}`;
   let token: string;
   try {
-    const answer = await secrets.send(new GetSecretValueCommand({ SecretId: arn }), {
-      abortSignal: within(timeoutMs),
-    });
-    token = answer.SecretString?.trim() ?? '';
+    token = (await readSecretText(secrets, arn, timeoutMs)) ?? '';
   } catch (error) {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+    if (isSecretNotFound(error)) {
       return fail(NAME, `the token secret ${arn} does not exist (or has no value yet)`, set);
     }
     return awsFailure(NAME, `read ${arn}`, error, `secretsmanager:GetSecretValue on ${arn}`, timeoutMs);

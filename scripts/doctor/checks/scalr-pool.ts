@@ -1,6 +1,7 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type FetchLike, ScalrApi, ScalrApiError } from '../../../lambda/scalr-registration/scalr-api.js';
-import { awsFailure, type CheckResult, fail, ok, type StackFacts, skipped, within } from '../check.js';
+import { awsFailure, type CheckResult, fail, ok, type StackFacts, skipped } from '../check.js';
+import { readSecretText } from '../secret-text.js';
 
 const NAME = 'scalr pool';
 const REDEPLOY =
@@ -30,10 +31,7 @@ export async function checkScalrPool(
   }
   let token: string;
   try {
-    const answer = await secrets.send(new GetSecretValueCommand({ SecretId: tokenArn }), {
-      abortSignal: within(timeoutMs),
-    });
-    token = answer.SecretString?.trim() ?? '';
+    token = (await readSecretText(secrets, tokenArn, timeoutMs)) ?? '';
   } catch (error) {
     return awsFailure(
       NAME,

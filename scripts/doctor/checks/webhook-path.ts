@@ -1,5 +1,5 @@
 import { type APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   awsFailure,
   type CheckResult,
@@ -10,6 +10,7 @@ import {
   skipped,
   within,
 } from '../check.js';
+import { readSecretText } from '../secret-text.js';
 
 const NAME = 'webhook path (API key + secret)';
 
@@ -52,10 +53,7 @@ export async function checkWebhookPath(
     return awsFailure(NAME, `read API key ${keyId}`, error, `apigateway:GET on /apikeys/${keyId}`, timeoutMs);
   }
   try {
-    const answer = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretArn }), {
-      abortSignal: within(timeoutMs),
-    });
-    secret = answer.SecretString?.trim() ?? '';
+    secret = (await readSecretText(clients.secrets, secretArn, timeoutMs)) ?? '';
   } catch (error) {
     return awsFailure(
       NAME,
