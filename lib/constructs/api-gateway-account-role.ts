@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { customResourceProvider } from './custom-resource-provider.js';
+import { customResourceLogs, customResourceProvider } from './custom-resource-provider.js';
 
 /** Directory holding only `handler.mjs` (and its type declarations, left out of the asset). */
 const HANDLER_DIR = fileURLToPath(new URL('./api-gateway-account-role/', import.meta.url));
@@ -65,17 +65,8 @@ export class ApiGatewayAccountRole extends Construct {
         "AWS's documented policy for the account-wide API Gateway logging role: it serves every API in the Region, whose log groups API Gateway names and creates, so it cannot be scoped to this stack.",
     });
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    // Own roles instead of AWSLambdaBasicExecutionRole: logs only to this log group.
-    const writeLogs = new iam.PolicyStatement({
-      sid: 'WriteOwnLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    });
+    const { logGroup, writeLogs } = customResourceLogs(this, props.logRetention);
+    this.logGroup = logGroup;
     const handlerRole = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Reads the API Gateway account settings and sets the CloudWatch role when none is set',

@@ -1,10 +1,27 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { readablePath } from './readable-path.js';
+
+/**
+ * The log group `Logs` under `scope` that a custom resource's handler and provider framework share, and
+ * the statement that lets their own roles write to it (instead of AWSLambdaBasicExecutionRole).
+ */
+export function customResourceLogs(
+  scope: Construct,
+  retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+): { logGroup: logs.LogGroup; writeLogs: iam.PolicyStatement } {
+  const logGroup = new logs.LogGroup(scope, 'Logs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+  const writeLogs = new iam.PolicyStatement({
+    sid: 'WriteOwnLogs',
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroup.logGroupArn],
+  });
+  return { logGroup, writeLogs };
+}
 
 /** Props of {@link customResourceProvider}. */
 export interface CustomResourceProviderProps {

@@ -1,14 +1,14 @@
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ScalrRegistrationConfig } from '../config/scalr-registration-config.js';
 import { externalModulesFor } from '../lambda-bundling.js';
 import { bundledFunction } from './bundled-function.js';
-import { customResourceProvider } from './custom-resource-provider.js';
+import { customResourceLogs, customResourceProvider } from './custom-resource-provider.js';
 import { functionCode } from './dispatcher-code.js';
 
 /** Props of {@link ScalrRegistration}. */
@@ -55,15 +55,8 @@ export class ScalrRegistration extends Construct {
       reg.apiTokenSecretArn,
     );
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const writeLogs = new iam.PolicyStatement({
-      sid: 'WriteOwnLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [this.logGroup.logGroupArn],
-    });
+    const { logGroup, writeLogs } = customResourceLogs(this, props.logRetention);
+    this.logGroup = logGroup;
     this.handlerRole = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description:
