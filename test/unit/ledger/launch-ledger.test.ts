@@ -177,6 +177,49 @@ describe('DynamoDbLedger specifics', () => {
       now: () => clock,
     });
 
+  it('gives a record past its TTL to one of two deliveries racing to take it over; the other finds it busy', async () => {
+    const first = ledger();
+    await first.claim('ttl-race', { owner: 'a', taskId: 't1', leaseUntil: clock + 1_000 }, signal());
+    await first.complete('ttl-race', 'a', launch, signal());
+    clock += 86_401_000;
+    // Both takeover writes wait for each other, so both were decided on the same expired record.
+    let arrived = 0;
+    let bothArrived: () => void = () => {};
+    const barrier = new Promise<void>((resolve) => {
+      bothArrived = resolve;
+    });
+    const racing = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return async (command: unknown, options?: unknown) => {
+          if (command instanceof PutItemCommand) {
+            if (++arrived === 2) bothArrived();
+            await barrier;
+          }
+          return (target.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+        };
+      },
+    });
+    const racer = () =>
+      new DynamoDbLedger(racing, {
+        tableName: 'ledger',
+        scope: 'job',
+        ttlSeconds: 86_400,
+        retryAfterSeconds: 5,
+        now: () => clock,
+      });
+
+    const outcomes = await Promise.all([
+      racer().claim('ttl-race', { owner: 'b', taskId: 't2', leaseUntil: clock + 30_000 }, signal()),
+      racer().claim('ttl-race', { owner: 'c', taskId: 't2', leaseUntil: clock + 30_000 }, signal()),
+    ]);
+
+    expect(arrived).toBe(2);
+    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['busy', 'claimed']);
+    const winner = outcomes.find((outcome) => outcome.kind === 'claimed')?.record.owner;
+    expect(outcomes.find((outcome) => outcome.kind === 'busy')?.record.owner).toBe(winner);
+  });
+
   it('reads a COMPLETED record of the earlier ACA de-duplication store as launched', async () => {
     await client.send(
       new PutItemCommand({
