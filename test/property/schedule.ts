@@ -59,13 +59,16 @@ export const LEASE_MARGIN_MS = 30;
 /** The lease margin `createLauncher`'s LedgeredLauncher uses (its default), scaled down by the ledger. */
 const PRODUCTION_LEASE_MARGIN_MS = 5_000;
 /**
- * An answer may come this long after its deadline. The launcher itself only overruns by ledger
- * calls of >= 1 ms after the deadline; the rest is timer lateness on a loaded 2-core machine
- * running many schedules at once (observed well below 50 ms), so 100 ms is never a false alarm
- * while a launcher that waits for a hang (>= 3 s here) or a retry loop that ignores the deadline
- * still fails it.
+ * An answer may come this long after its deadline, on top of the timer lateness measured while it
+ * was open (loop-lag.ts). The launcher itself overruns only by ledger calls of >= 1 ms after the
+ * deadline; the rest is the machine: 25 schedules share one event loop on a loaded 2-core machine,
+ * and a continuation queued behind other schedules' callbacks is late by more than the monitor's
+ * own timer shows (observed up to ~200 ms past the deadline with 50-80 ms of measured timer lag, on
+ * a machine with a load average of 5). Half a second is never a false alarm there, while a launcher
+ * that waits for a hang (the simulation's hangs last 3 s) or overruns its deadline by a whole
+ * retry budget still fails the check.
  */
-export const ANSWER_MARGIN_MS = 100;
+export const ANSWER_MARGIN_MS = 500;
 /** Longest delay, after the caller gave up, before a late request takes effect (drawn per call). */
 export const LATE_MAX_MS = 60;
 const QUIET_TRIES = 10;
