@@ -296,6 +296,8 @@ export class EcsWorld {
     const known = token === '' ? undefined : this.tokens.get(`${cluster}\u0000${token}`);
     if (known !== undefined) {
       if (known.params !== params) {
+        // Logged: the property tells a Spot leg that met the old token from one that never reached it.
+        this.journal.log(`ecs ${this.region} CONFLICT ${input.startedBy ?? ''} by ${by}`);
         return ecsError('ConflictException', 400, 'clientToken reused with other parameters', {
           resourceIds: [known.arn],
         });
