@@ -832,8 +832,8 @@ function check(
  * a Spot call that never reaches ECS's token check (throttled, out of time) moves on to the
  * on-demand leg, whose derived token ECS has never seen. Exactly: two agents, one started by the
  * old release, one by the new one on its on-demand leg (in either order), and no Spot call of the new
- * release for that key answered with the token conflict (one that was must decide from the
- * conflicting task, case 4: a reused key ends at 422, never on the next leg).
+ * release for that key and that Scalr task answered with the token conflict (one that was must
+ * decide from the conflicting task, case 4: a reused key ends at 422, never on the next leg).
  */
 function upgradeResidual(schedule: Schedule, journal: Journal, key: string, started: Agent[]): boolean {
   if (schedule.from !== 'legacy-ecs' || schedule.to !== 'spot-then-ondemand' || started.length !== 2)
@@ -842,7 +842,8 @@ function upgradeResidual(schedule: Schedule, journal: Journal, key: string, star
   const old = started.find((agent) => agent.by === 'v0');
   const upgraded = started.find((agent) => agent.by === 'v1' && agent.provider === 'FARGATE');
   if (old === undefined || upgraded === undefined) return false;
-  return !journal.lines.some((line) => line.endsWith(` CONFLICT ${startedByFor(key)} by v1`));
+  const conflict = ` CONFLICT ${startedByFor(key)} task=${upgraded.taskId} by v1`;
+  return !journal.lines.some((line) => line.endsWith(conflict));
 }
 
 /** A schedule and what happened, for the failure message. */

@@ -297,7 +297,9 @@ export class EcsWorld {
     if (known !== undefined) {
       if (known.params !== params) {
         // Logged: the property tells a Spot leg that met the old token from one that never reached it.
-        this.journal.log(`ecs ${this.region} CONFLICT ${input.startedBy ?? ''} by ${by}`);
+        this.journal.log(
+          `ecs ${this.region} CONFLICT ${input.startedBy ?? ''} task=${taskIdOf(input)} by ${by}`,
+        );
         return ecsError('ConflictException', 400, 'clientToken reused with other parameters', {
           resourceIds: [known.arn],
         });
