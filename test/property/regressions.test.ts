@@ -10,6 +10,14 @@ import { MemoryLedger } from '../../lambda/ledger/memory-ledger.js';
 import { acaLegOn, ecsLeg, LEASE_MARGIN_MS, ledgered, SETTLE_MS } from './schedule.js';
 import { AcaWorld, EcsWorld, FaultyLedger, Journal, sleep } from './sim-cloud.js';
 
+/**
+ * Deadlines are generous (a loaded 2-core machine may stall timers for tens of ms): what a replay
+ * needs is the order of events its fault script forces, not speed. Hanging calls end at the retry
+ * policy's attempt timeout (20 ms), whatever the deadline, so a longer deadline only adds retries,
+ * which the scripts answer the same way.
+ */
+const DEADLINE_MS = 1_000;
+
 const request = (key: string, deadlineMs: number): LaunchRequest => ({
   dedupKey: key,
   taskId: key,
@@ -25,13 +33,14 @@ describe('exactly-once regressions (found by the property)', () => {
   // a second agent on the first leg.
   it('a refused Spot attempt left pending (markRefused throttled) is not relaunched past an ambiguous on-demand one', async () => {
     const journal = new Journal();
-    // Spot: no capacity. On-demand: the task starts but the answer is a 5xx, then the Region hangs.
+    // Spot: no capacity. On-demand: the task starts but the answer is a 5xx, then the Region hangs
+    // (every retry within the deadline: an answer would return the task).
     const ecs = new EcsWorld(
       'us-east-1',
       [
         { kind: 'capacity', ms: 0 },
         { kind: 'started5xx', ms: 0 },
-        ...Array.from({ length: 6 }, () => ({ kind: 'hang' as const, ms: 0 })),
+        ...Array.from({ length: 200 }, () => ({ kind: 'hang' as const, ms: 0 })),
       ],
       false,
       journal,
@@ -51,17 +60,16 @@ describe('exactly-once regressions (found by the property)', () => {
       0,
     );
 
-    await expect(launcher.launch(request('atask-r1', 45))).rejects.toBeInstanceOf(
-      TemporarilyUnavailableError,
-    );
+    const first = request('atask-r1', DEADLINE_MS);
+    await expect(launcher.launch(first)).rejects.toBeInstanceOf(TemporarilyUnavailableError);
     expect(ecs.tasks.map((t) => t.provider)).toEqual(['FARGATE']);
 
     // The faults end (Spot has room again); Scalr delivers the key again once the lease is over
     // (the suspend, sent after the deadline with 1 ms to go, may have timed out).
     ecs.quiet = true;
     ledger.quiet = true;
-    await sleep(LEASE_MARGIN_MS + 5);
-    const result = await launcher.launch(request('atask-r1', 80)).catch((error: Error) => {
+    await sleep(Math.max(0, first.deadline + LEASE_MARGIN_MS + 5 - Date.now()));
+    const result = await launcher.launch(request('atask-r1', DEADLINE_MS)).catch((error: Error) => {
       throw new Error(`${error.message}\n${journal.lines.join('\n')}`);
     });
     expect(ecs.tasks, journal.lines.join('\n')).toHaveLength(1);
@@ -91,7 +99,7 @@ describe('exactly-once regressions (found by the property)', () => {
     const ledger = new FaultyLedger(new MemoryLedger({ ttlMs: 60_000 }), [], journal);
     const launcher = ledgered([acaLegOn(aca, 1_000)], ledger, 0);
 
-    await expect(launcher.launch(request('atask-r2', 60))).rejects.toBeInstanceOf(
+    await expect(launcher.launch(request('atask-r2', DEADLINE_MS))).rejects.toBeInstanceOf(
       TemporarilyUnavailableError,
     );
     expect(aca.executions).toHaveLength(1);
@@ -99,7 +107,7 @@ describe('exactly-once regressions (found by the property)', () => {
     // Redelivered once settleMs has passed since the attempt was written (not since the start).
     aca.quiet = true;
     await sleep(1);
-    const result = await launcher.launch(request('atask-r2', 80)).catch((error: Error) => error);
+    const result = await launcher.launch(request('atask-r2', DEADLINE_MS)).catch((error: Error) => error);
     expect(aca.executions, journal.lines.join('\n')).toHaveLength(1);
     if (!(result instanceof Error)) expect(result.launchId).toBe(aca.executions[0]?.id);
   });

@@ -59,13 +59,16 @@ export const LEASE_MARGIN_MS = 30;
 /** The lease margin `createLauncher`'s LedgeredLauncher uses (its default), scaled down by the ledger. */
 const PRODUCTION_LEASE_MARGIN_MS = 5_000;
 /**
- * An answer may come this long after its deadline. The launcher itself only overruns by ledger
- * calls of >= 1 ms after the deadline; the rest is timer lateness on a loaded 2-core machine
- * running many schedules at once (observed well below 50 ms), so 100 ms is never a false alarm
- * while a launcher that waits for a hang (>= 3 s here) or a retry loop that ignores the deadline
- * still fails it.
+ * An answer may come this long after its deadline, on top of the timer lateness measured while it
+ * was open (loop-lag.ts). The launcher itself overruns only by ledger calls of >= 1 ms after the
+ * deadline; the rest is the machine: 25 schedules share one event loop on a loaded 2-core machine,
+ * and a continuation queued behind other schedules' callbacks is late by more than the monitor's
+ * own timer shows (observed up to ~200 ms past the deadline with 50-80 ms of measured timer lag, on
+ * a machine with a load average of 5). Half a second is never a false alarm there, while a launcher
+ * that waits for a hang (the simulation's hangs last 3 s) or overruns its deadline by a whole
+ * retry budget still fails the check.
  */
-export const ANSWER_MARGIN_MS = 100;
+export const ANSWER_MARGIN_MS = 500;
 /** Longest delay, after the caller gave up, before a late request takes effect (drawn per call). */
 export const LATE_MAX_MS = 60;
 const QUIET_TRIES = 10;
@@ -215,9 +218,11 @@ const deployment: fc.Arbitrary<{ from: ConfigName; to: ConfigName }> = fc
       { arbitrary: fc.constant({ from, to: from }), weight: 1 },
       {
         // A redeploy goes to today's release: never back to the one without a ledger table. From
-        // that one, only to plain ECS or Spot → on-demand on the same cluster: a release that
+        // that one, only to ECS on the same cluster (plain, or Spot → on-demand): a release that
         // brings the ledger and moves keys in flight to another Region or platform in one deploy
-        // has no record of them (a residual risk in docs/reliability.md, not a property).
+        // has no record of them (a residual risk in docs/reliability.md, not a property). Spot →
+        // on-demand is kept (it is where a reused key meets ECS's token conflict, case 4), and
+        // `check` accepts the one double that upgrade documents (see `upgradeResidual`).
         arbitrary: fc
           .constantFrom(
             ...CONFIGS.filter(
@@ -561,6 +566,8 @@ export interface Agent {
   /** Which deployment started it (v0 old, v1 new). */
   readonly by: string;
   readonly launchId: string;
+  /** The ECS capacity provider it runs on (ACA: undefined). */
+  readonly provider?: string;
 }
 
 export interface Outcome {
@@ -719,6 +726,7 @@ function agentsOf(cloud: Cloud, keyName: (k: number) => string): Agent[] {
       taskId: task.taskId,
       by: task.by,
       launchId: task.arn,
+      provider: task.provider,
     })),
     ...cloud.aca.executions
       .filter((execution) => !execution.dedupKey.startsWith('other-key-'))
@@ -754,7 +762,7 @@ function check(
     const key = keyName(k);
     const started = agents.filter((a) => a.key === key);
     // (1) at most one agent per key, across every world, version and Scalr task.
-    if (started.length > 1) {
+    if (started.length > 1 && !upgradeResidual(schedule, cloud.journal, key, started)) {
       violations.push(
         `(1) ${key}: ${started.length} agents started: ${started.map((a) => `${a.launchId} [${a.taskId} by ${a.by}]`).join(', ')}`,
       );
@@ -770,7 +778,12 @@ function check(
       reusedKeys.has(k) &&
       (quiet.some((a) => a.error instanceof IdempotencyKeyReusedError) ||
         /MISSING/.test(last?.message ?? ''));
-    const held = settledReuse || (schedule.from !== schedule.to && HELD.test(last?.message ?? ''));
+    // A conflicting task ECS no longer describes (MISSING) holds a key that is its own task id at 503
+    // until the token expires, once an agent was started for it: docs/reliability.md, residual risk
+    // "A conflicting ECS task that can no longer be described, key = task id".
+    const missingHeld = started.length > 0 && /MISSING/.test(last?.message ?? '');
+    const held =
+      settledReuse || missingHeld || (schedule.from !== schedule.to && HELD.test(last?.message ?? ''));
     if (started.length === 0 && !held) violations.push(`(4) ${key}: no agent started after the quiet phase`);
     if (!held && !quiet.some((a) => a.result !== undefined)) {
       violations.push(
@@ -810,6 +823,27 @@ function check(
     }
   }
   return violations;
+}
+
+/**
+ * The one double docs/reliability.md accepts ("Across configuration changes", row "Upgrade of a
+ * plain ECS stack from before the ledger"): a deploy that upgrades from the release without a
+ * ledger table and switches to Spot → on-demand at once has no record of the old release's launch;
+ * a Spot call that never reaches ECS's token check (throttled, out of time) moves on to the
+ * on-demand leg, whose derived token ECS has never seen. Exactly: two agents, one started by the
+ * old release, one by the new one on its on-demand leg (in either order), and no Spot call of the new
+ * release for that key and that Scalr task answered with the token conflict (one that was must
+ * decide from the conflicting task, case 4: a reused key ends at 422, never on the next leg).
+ */
+function upgradeResidual(schedule: Schedule, journal: Journal, key: string, started: Agent[]): boolean {
+  if (schedule.from !== 'legacy-ecs' || schedule.to !== 'spot-then-ondemand' || started.length !== 2)
+    return false;
+  // In either order: during the overlap an old container may launch after the new one did.
+  const old = started.find((agent) => agent.by === 'v0');
+  const upgraded = started.find((agent) => agent.by === 'v1' && agent.provider === 'FARGATE');
+  if (old === undefined || upgraded === undefined) return false;
+  const conflict = ` CONFLICT ${startedByFor(key)} task=${upgraded.taskId} by v1`;
+  return !journal.lines.some((line) => line.endsWith(conflict));
 }
 
 /** A schedule and what happened, for the failure message. */

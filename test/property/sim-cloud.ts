@@ -65,6 +65,18 @@ export function hang(signal: AbortSignal, bugs: string[], what: string): Promise
   });
 }
 
+/**
+ * ECS's token check may lag the task a RunTask started (ECS is eventually consistent) while the
+ * call that started it is still open and this long after it ended: a `capacityUnchecked` answer
+ * ignores a known token only then. That covers a retry inside the attempt that may have started it
+ * (the retry's longest backoff is 8 ms here). A request that lands after its caller gave up is
+ * checked from the start (its caller's retries are over). A later delivery only comes after the
+ * holder gave the key up, i.e. after its calls ended; in production after `Retry-After` (5 s), and
+ * a repeat answered with `failures` then is taken as conclusive: docs/reliability.md, residual risk
+ * "ECS's token check lagging the task it started".
+ */
+export const TOKEN_LAG_MS = 10;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- ECS
@@ -133,6 +145,11 @@ function ecsError(name: string, status: number, message: string, extra: object =
 
 const DENIALS = ['AccessDeniedException', 'ClientException', 'InvalidParameterException'] as const;
 
+/** The key of a RunTask's clientToken in its cluster. */
+function tokenKey(input: RunTaskCommandInput): string {
+  return `${input.cluster ?? 'default'}\u0000${input.clientToken ?? ''}`;
+}
+
 /** The parameters a clientToken is bound to: everything but the token itself. */
 function paramsOf(input: RunTaskCommandInput): string {
   const { clientToken: _, ...rest } = input;
@@ -143,7 +160,11 @@ function paramsOf(input: RunTaskCommandInput): string {
 export class EcsWorld {
   readonly tasks: EcsTask[] = [];
   /** cluster + token → the task it started and the parameters it was bound to. */
-  private readonly tokens = new Map<string, { params: string; arn: string }>();
+  /**
+   * `endedAt`: when the call that started the task ended (answered, failed or aborted); undefined
+   * while it is still open. A request that landed after its caller gave up has ended already.
+   */
+  private readonly tokens = new Map<string, { params: string; arn: string; endedAt?: number }>();
   private calls = 0;
   /** Effects still to land (late requests); awaited before the world is judged. */
   readonly landing: Promise<void>[] = [];
@@ -209,6 +230,9 @@ export class EcsWorld {
         throw ecsError(name, 400, `${name}: refused`);
       }
       case 'capacityUnchecked':
+        // Only while ECS's token check lags the task the token started (see TOKEN_LAG_MS); later,
+        // a known token is checked first, as for `capacity`.
+        if (this.tokenCallEndedAt(input) < Date.now() - TOKEN_LAG_MS) break;
         await delay(fault.ms % 5, signal);
         return {
           tasks: [],
@@ -222,7 +246,7 @@ export class EcsWorld {
           this.landing.push(
             sleep(fault.ms).then(() => {
               this.journal.log(`ecs ${this.region} late RunTask lands (${fault.ms} ms after the abort)`);
-              this.apply(input, false, by);
+              this.apply(input, false, by, false);
             }),
           );
           throw error;
@@ -230,28 +254,52 @@ export class EcsWorld {
       default:
     }
     // Past the front door: the token is checked first, so a known token returns its task.
-    const answer = this.apply(input, fault.kind === 'capacity', by);
-    switch (fault.kind) {
-      case 'started5xx':
-        await delay(fault.ms, signal);
-        throw ecsError('ServerException', 500, 'Internal error');
-      case 'lost':
-        return hang(signal, this.journal.bugs, `ecs ${this.region}`);
-      default:
-        await delay(fault.ms, signal);
-        if (answer instanceof Error) throw answer;
-        return answer;
+    const known = this.tokens.get(tokenKey(input));
+    const answer = this.apply(
+      input,
+      fault.kind === 'capacity' || fault.kind === 'capacityUnchecked',
+      by,
+      true,
+    );
+    const started = this.tokens.get(tokenKey(input));
+    try {
+      switch (fault.kind) {
+        case 'started5xx':
+          await delay(fault.ms, signal);
+          throw ecsError('ServerException', 500, 'Internal error');
+        case 'lost':
+          return await hang(signal, this.journal.bugs, `ecs ${this.region}`);
+        default:
+          await delay(fault.ms, signal);
+          if (answer instanceof Error) throw answer;
+          return answer;
+      }
+    } finally {
+      if (started !== undefined && started !== known) started.endedAt = Date.now();
     }
   }
 
+  /**
+   * When the call that started this token's task ended: +Infinity while it is open or for a token
+   * ECS has not seen, -Infinity for a request that landed after its caller gave up.
+   */
+  private tokenCallEndedAt(input: RunTaskCommandInput): number {
+    const known = this.tokens.get(tokenKey(input));
+    return known === undefined ? Number.POSITIVE_INFINITY : (known.endedAt ?? Number.POSITIVE_INFINITY);
+  }
+
   /** RunTask's effect: the original task for a known token, else a new task (or `failures`). */
-  private apply(input: RunTaskCommandInput, noCapacity: boolean, by: string): object | Error {
+  private apply(input: RunTaskCommandInput, noCapacity: boolean, by: string, live: boolean): object | Error {
     const cluster = input.cluster ?? 'default';
     const token = input.clientToken ?? '';
     const params = paramsOf(input);
     const known = token === '' ? undefined : this.tokens.get(`${cluster}\u0000${token}`);
     if (known !== undefined) {
       if (known.params !== params) {
+        // Logged: the property tells a Spot leg that met the old token from one that never reached it.
+        this.journal.log(
+          `ecs ${this.region} CONFLICT ${input.startedBy ?? ''} task=${taskIdOf(input)} by ${by}`,
+        );
         return ecsError('ConflictException', 400, 'clientToken reused with other parameters', {
           resourceIds: [known.arn],
         });
@@ -278,7 +326,12 @@ export class EcsWorld {
       at,
       stoppedAt: at + (this.options.lifetimeMs ?? Number.POSITIVE_INFINITY),
     });
-    if (token !== '') this.tokens.set(`${cluster}\u0000${token}`, { params, arn });
+    if (token !== '')
+      this.tokens.set(`${cluster}\u0000${token}`, {
+        params,
+        arn,
+        ...(live ? {} : { endedAt: Number.NEGATIVE_INFINITY }),
+      });
     this.journal.log(`ecs ${this.region} STARTED ${arn} (${input.startedBy}, task ${taskIdOf(input)})`);
     return { tasks: [{ taskArn: arn }], failures: [] };
   }
@@ -478,12 +531,16 @@ export class AcaWorld implements AcaJobApi {
         return hang(signal, this.journal.bugs, 'aca start').catch((error: unknown) => {
           // ARM's pipeline and its list lag together stay within the leg's settleMs: the settle time
           // is the platform's stated bound, counted from the end of the attempt.
+          // Both are counted from the abort itself: on a loaded machine the landing's timer may run
+          // late, and the list must still show the execution by then (it lags less, not more).
           const settle = this.options.settleMs;
           const late = fault.ms % Math.max(1, Math.floor(settle / 2));
+          const visibleBy = Date.now() + settle - 1;
           this.landing.push(
             sleep(late).then(() => {
               this.journal.log(`aca late start lands (${late} ms after the abort)`);
-              this.create(key, taskId, by, Math.min(this.lag(this.executions.length + 1), settle - 1 - late));
+              const lag = Math.min(this.lag(this.executions.length + 1), Math.max(0, visibleBy - Date.now()));
+              this.create(key, taskId, by, lag);
             }),
           );
           throw error;
