@@ -6,7 +6,7 @@
  * faults stop, launch every key. The env0 poller over the same cloud never runs more than
  * maxExecutions agents, loses track of none, and never decides twice (poller-schedule.ts).
  *
- * PROPERTY_RUNS (default 1000) webhook schedules, PROPERTY_POLLER_RUNS (default RUNS / 4) poller
+ * PROPERTY_RUNS (default 1000) webhook schedules, PROPERTY_POLLER_RUNS (default RUNS / 5) poller
  * schedules; PROPERTY_SEED / PROPERTY_PATH replay a failure; PROPERTY_SURVEY=1 runs them all and
  * prints the failures by class (classify.ts). Schedules run BATCH at a time, concurrently (real
  * time, scaled to milliseconds), each with its own objects; one fast-check run is one batch. The
@@ -157,7 +157,7 @@ describe('exactly one agent per key, under faults', () => {
   );
 });
 
-const POLLER_RUNS = Number(process.env.PROPERTY_POLLER_RUNS ?? Math.ceil(RUNS / 4));
+const POLLER_RUNS = Number(process.env.PROPERTY_POLLER_RUNS ?? Math.ceil(RUNS / 5));
 /** Poller schedules mostly wait (polls spread over 300 ms, agents that run): twice as many at once. */
 const POLLER_BATCH = BATCH * 2;
 const pollerBatches = Math.max(1, Math.ceil(POLLER_RUNS / POLLER_BATCH));
