@@ -106,6 +106,13 @@ export class Env0PollerStack extends Stack {
         'Trails of the env0 agents (key: the slot key env0-…, in the poller\'s "launch accepted" lines)',
       value: this.trail.table.tableName,
     });
+    if (this.aca?.federation) {
+      new CfnOutput(this, 'AzureTrailFederatedCredentialSubject', {
+        description:
+          "Subject of a second Entra ID federated credential (same identity, issuer and audience as the poller's): the trail consumer's role ARN, whose sweep reads the executions' status",
+        value: this.trail.consumerRole.roleArn,
+      });
+    }
     new CfnOutput(this, 'PollerDashboard', {
       description: 'CloudWatch dashboard of the env0 poller (polls by decision, queue, pool)',
       value: this.monitoring.dashboard.dashboardName,

@@ -239,6 +239,11 @@ describe('source=env0 stack', () => {
     aca.template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
       FilterPattern: '{ $.message = "launch accepted" }',
     });
+    // Federation: the consumer signs in with its own role, which Entra ID must know too.
+    const consumerRole = aca.stack.getLogicalId(aca.stack.trail.consumerRole.node.defaultChild as CfnElement);
+    aca.template.hasOutput('AzureTrailFederatedCredentialSubject', {
+      Value: { 'Fn::GetAtt': [consumerRole, 'Arn'] },
+    });
   });
 
   it.each([
