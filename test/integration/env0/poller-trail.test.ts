@@ -83,7 +83,8 @@ describe('env0 agents in the trail, the metrics and the alarms (ECS)', () => {
 
   /** One poll with one pending deployment; its accepted lines reach the consumer through the subscription. */
   async function pollStartsAgent(): Promise<{ key: string; task: LaunchedTask }> {
-    const { poller } = await rig.poller();
+    // Queue reads are not under test here: a first, cold read on a loaded machine gets time.
+    const { poller } = await rig.poller({ QUEUE_STATE_TIMEOUT_MS: '5000', POLL_BUDGET_MS: '15000' });
     rig.queue.pendingCount = 1;
     expect(await poller.pollOnce()).toMatchObject({ outcome: 'launched', started: 1 });
     expect(subscriptionPattern).toBe('{ $.message = "launch accepted" }');
