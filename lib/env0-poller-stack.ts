@@ -3,11 +3,12 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StackConfig } from './config/stack-config.js';
 import { AcaTarget } from './constructs/aca-target.js';
-import { Env0Agent } from './constructs/env0-agent.js';
+import { ENV0_CONTAINER_NAME, ENV0_LOG_STREAM_PREFIX, Env0Agent } from './constructs/env0-agent.js';
 import { Env0Monitoring } from './constructs/env0-monitoring.js';
 import { Env0Poller } from './constructs/env0-poller.js';
 import { LaunchLedger } from './constructs/launch-ledger.js';
 import { Network } from './constructs/network.js';
+import { TaskTrail } from './constructs/task-trail.js';
 
 /** Props of {@link Env0PollerStack}. */
 export interface Env0PollerStackProps extends StackProps {
@@ -27,6 +28,11 @@ export class Env0PollerStack extends Stack {
   readonly aca?: AcaTarget;
   readonly ledger: LaunchLedger;
   readonly poller: Env0Poller;
+  /**
+   * The agents' task trail: one item per agent, keyed by its slot key (`env0-…`), fed by the poller's
+   * `launch accepted` lines, the agent tasks' ECS events or (ACA) the status sweep.
+   */
+  readonly trail: TaskTrail;
   /** Poll metrics' alarms (stopped, failing, token refused) and dashboard. */
   readonly monitoring: Env0Monitoring;
 
@@ -78,10 +84,15 @@ export class Env0PollerStack extends Stack {
     this.agent?.grantPoll(this.poller.role);
     this.aca?.grantLaunch(this.poller.role);
     this.ledger.grantLedgerWrites(this.poller.role);
+    this.trail = this.addTaskTrail(config, metricNamespace, retention);
     this.monitoring = new Env0Monitoring(this, 'Monitoring', {
       metricNamespace,
       pollerFunction: this.poller.function,
       scheduleMinutes: env0.scheduleMinutes,
+      agents: {
+        platform: this.agent ? 'ecs' : 'aca',
+        notRunningAfterMinutes: config.notRunningAlarmMinutes,
+      },
       topicArn: config.alarmTopicArn || undefined,
       email: config.alarmEmail || undefined,
     });
@@ -90,6 +101,18 @@ export class Env0PollerStack extends Stack {
       description: 'Logs of the poller: one "poll" line per poll (outcome, reason, pending, active, started)',
       value: this.poller.logGroup.logGroupName,
     });
+    new CfnOutput(this, 'TaskTrailTableName', {
+      description:
+        'Trails of the env0 agents (key: the slot key env0-…, in the poller\'s "launch accepted" lines)',
+      value: this.trail.table.tableName,
+    });
+    if (this.aca?.federation) {
+      new CfnOutput(this, 'AzureTrailFederatedCredentialSubject', {
+        description:
+          "Subject of a second Entra ID federated credential (same identity, issuer and audience as the poller's): the trail consumer's role ARN, whose sweep reads the executions' status",
+        value: this.trail.consumerRole.roleArn,
+      });
+    }
     new CfnOutput(this, 'PollerDashboard', {
       description: 'CloudWatch dashboard of the env0 poller (polls by decision, queue, pool)',
       value: this.monitoring.dashboard.dashboardName,
@@ -115,5 +138,36 @@ export class Env0PollerStack extends Stack {
         value: this.agent.family,
       });
     }
+  }
+
+  /**
+   * The agents' trail, as the Scalr pool keeps it: the poller's `launch accepted` lines (subscription)
+   * give the received (poll decision) and accepted steps; the env0 cluster's Task State Change events
+   * (`startedBy` env0-…) or, on ACA, the status sweep give RUNNING and the exit.
+   */
+  private addTaskTrail(config: StackConfig, metricNamespace: string, retention: logs.RetentionDays) {
+    const trail = new TaskTrail(this, 'Trail', {
+      dispatcherLogGroup: this.poller.logGroup,
+      naming: { owner: 'env0 agent pool', agents: 'env0 agent' },
+      agentTasks: this.agent && {
+        cluster: this.agent.cluster,
+        containerName: ENV0_CONTAINER_NAME,
+        logGroup: this.agent.logGroup,
+        logStreamPrefix: ENV0_LOG_STREAM_PREFIX,
+        startedByPrefix: 'env0-',
+      },
+      statusSweep: this.aca && {
+        platform: 'aca',
+        environment: this.aca.dispatcherEnvironment(),
+        secretArns: config.aca?.auth.mode === 'client-secret' ? [config.aca.auth.credentialsSecretArn] : [],
+      },
+      ttlDays: config.taskTrailDays,
+      notRunningAfterMinutes: config.notRunningAlarmMinutes,
+      metricNamespace,
+      logRetention: retention,
+    });
+    // The sweep signs in to Azure as the poller does (docs/azure.md).
+    this.aca?.grantLaunch(trail.consumerRole);
+    return trail;
   }
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import { type LaunchOutcome, launchOutcome } from '../launchers/launch-outcome.js';
-import type { Launcher } from '../launchers/launcher.js';
+import type { Launcher, LaunchResult } from '../launchers/launcher.js';
 import type { Logger } from '../log/logger.js';
+import { ACCEPTED_MESSAGE } from '../trail/accepted-log.js';
 import type { AgentPhase, AgentStatusReader, LaunchedAgent } from './agent-status.js';
 import { agentsToStart, type ScalingParameters } from './keda-scaling.js';
 import type { PoolStore, TrackedAgent } from './pool-store.js';
@@ -202,6 +203,7 @@ export class Poller {
   private settle(slot: TrackedAgent, outcome: LaunchOutcome, fresh: boolean): TrackedAgent | null {
     const { logger } = this.options;
     if (outcome.kind === 'accepted') {
+      this.recordAccepted(slot, outcome.result);
       const { unconfirmed: _, ...planned } = slot;
       return { ...planned, launchId: outcome.result.launchId, platform: outcome.result.platform };
     }
@@ -228,6 +230,26 @@ export class Poller {
       },
     );
     return drop ? null : slot;
+  }
+
+  /**
+   * The agent's first trail step, as the dispatcher writes it for a Scalr task: one `launch accepted`
+   * line (written whatever LOG_LEVEL says) that the task trail's log subscription reads, so the launch
+   * path makes no extra call. The slot key is the trail's task id (`env0-…`, also the agent's
+   * `DISPATCH_TASK_ID` and `env0:slot` tag); the poll's decision is its `received` step (`durationMs`
+   * back from now), so TimeToRunning is poll to RUNNING. A resumed slot's line repeats the same
+   * decision time, and the trail keeps the first report of each step anyway.
+   */
+  private recordAccepted(slot: TrackedAgent, result: LaunchResult): void {
+    this.options.logger.record(ACCEPTED_MESSAGE, {
+      ...result.details,
+      taskId: slot.key,
+      dedupKey: slot.key,
+      outcome: 'launched',
+      platform: result.platform,
+      launchId: result.launchId,
+      durationMs: Math.max(0, this.now() - slot.plannedAt),
+    });
   }
 
   /** Reads the phases of the launched agents (stopping overdue ones) and forgets the finished ones. */

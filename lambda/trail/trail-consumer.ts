@@ -157,7 +157,10 @@ export class TrailConsumer {
         },
         { taskId: update.taskId },
       );
-      if (isFailure(update.stop)) {
+      // An agent that stopped without ever RUNNING failed, whatever stopped it (a UserInitiated stop of
+      // a task stuck in PENDING has no exit code and no failed stop code).
+      const neverRan = before?.steps.running === undefined && update.steps?.running === undefined;
+      if (isFailure(update.stop) || neverRan) {
         this.options.metrics.emit(
           [{ name: 'AgentFailures', value: 1, unit: 'Count' }],
           { Platform: runningDimensions(before, update).Platform as string },

@@ -10,6 +10,8 @@ import type { Network } from './network.js';
 
 export const ENV0_CONTAINER_NAME = 'env0-agent';
 export const ENV0_AGENT_IMAGE = 'ghcr.io/env0/deployment-agent';
+/** awslogs stream prefix of the agent (`env0/env0-agent/<task id>`), for the trail's log link. */
+export const ENV0_LOG_STREAM_PREFIX = 'env0';
 
 /** Props of {@link Env0Agent}. */
 export interface Env0AgentProps {
@@ -118,7 +120,7 @@ export class Env0Agent extends Construct {
         AGENT_ACCESS_TOKEN: ecs.Secret.fromSecretsManager(this.agentTokenSecret),
         ENV0_STATE_ENCRYPTION_KEY: ecs.Secret.fromSecretsManager(this.stateEncryptionKey),
       },
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'env0' }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: ENV0_LOG_STREAM_PREFIX }),
       stopTimeout: Duration.seconds(120),
     });
     Validations.of(this.taskDefinition).acknowledge({

@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { Env0AgentAlarms } from './env0-agent-alarms.js';
 
 /** Props of {@link Env0Monitoring}. */
 export interface Env0MonitoringProps {
@@ -23,6 +24,12 @@ export interface Env0MonitoringProps {
    * @default - none
    */
   readonly email?: string;
+  /**
+   * The agents' task trail: adds the not-RUNNING and agent-failure alarms (and, on ACA, the status
+   * reads') and the poll-to-RUNNING widgets.
+   * @default - no agent alarms
+   */
+  readonly agents?: { readonly platform: 'ecs' | 'aca'; readonly notRunningAfterMinutes: number };
   /**
    * Consecutive 5-minute periods with failed (unknown) polls before "polls failing" fires.
    * @default 3
@@ -44,6 +51,8 @@ export class Env0Monitoring extends Construct {
   readonly queueRefused: cloudwatch.Alarm;
   readonly dashboard: cloudwatch.Dashboard;
   readonly topic?: sns.ITopic;
+  /** Present with `agents`. */
+  readonly agentAlarms?: Env0AgentAlarms;
 
   constructor(scope: Construct, id: string, props: Env0MonitoringProps) {
     super(scope, id);
@@ -91,6 +100,16 @@ export class Env0Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    if (props.agents) {
+      this.agentAlarms = new Env0AgentAlarms(this, 'Agents', { metricNamespace: ns, ...props.agents });
+    }
+    const alarms = [
+      this.pollsStopped,
+      this.pollsFailing,
+      this.queueRefused,
+      ...(this.agentAlarms?.alarms ?? []),
+    ];
+
     if (props.topicArn) {
       this.topic = sns.Topic.fromTopicArn(this, 'Topic', props.topicArn);
     } else if (props.email) {
@@ -100,7 +119,7 @@ export class Env0Monitoring extends Construct {
     }
     if (this.topic) {
       const action = new cloudwatchActions.SnsAction(this.topic);
-      for (const alarm of [this.pollsStopped, this.pollsFailing, this.queueRefused]) {
+      for (const alarm of alarms) {
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
       }
@@ -129,8 +148,8 @@ export class Env0Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({
-        title: 'env0 poller alarms',
-        alarms: [this.pollsStopped, this.pollsFailing, this.queueRefused],
+        title: 'env0 poller and agent alarms',
+        alarms,
         width: 12,
       }),
       new cloudwatch.GraphWidget({
@@ -142,5 +161,6 @@ export class Env0Monitoring extends Construct {
         width: 12,
       }),
     );
+    if (this.agentAlarms) this.dashboard.addWidgets(...this.agentAlarms.widgets());
   }
 }

@@ -49,8 +49,16 @@ export interface TrailStatusSweep {
 
 /** Props of {@link TaskTrail}. */
 export interface TaskTrailProps {
-  /** The dispatcher function's log group: its `launch accepted` lines give the received and accepted steps. */
+  /**
+   * The log group of the function that launches (the dispatcher, or the env0 poller): its
+   * `launch accepted` lines give the received and accepted steps.
+   */
   readonly dispatcherLogGroup: logs.ILogGroup;
+  /**
+   * Whose agents the trail follows, in the descriptions of its role, function and rules.
+   * @default { owner: 'Scalr agent dispatcher', agents: 'Scalr agent' }
+   */
+  readonly naming?: { readonly owner: string; readonly agents: string };
   /**
    * ECS agent tasks: their state-change events give the later steps, and the overdue sweep runs.
    * @default - no ECS events and no sweep (ACA reads the execution status from ARM when asked)
@@ -104,6 +112,7 @@ export class TaskTrail extends Construct {
   constructor(scope: Construct, id: string, props: TaskTrailProps) {
     super(scope, id);
     this.ttlSeconds = (props.ttlDays ?? 7) * 86_400;
+    const { owner, agents } = props.naming ?? { owner: 'Scalr agent dispatcher', agents: 'Scalr agent' };
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -127,7 +136,7 @@ export class TaskTrail extends Construct {
     });
     this.consumerRole = new iam.Role(this, 'ConsumerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Scalr agent dispatcher task trail: write its logs, keep the trail table',
+      description: `${owner} task trail: write its logs, keep the trail table`,
     });
     this.consumerRole.addToPolicy(
       new iam.PolicyStatement({
@@ -156,7 +165,7 @@ export class TaskTrail extends Construct {
     if (sweep) this.grantStatusSweep(sweep);
     const bundleTarget: BundleTarget = sweep ? 'aca' : 'ecs';
     const common = {
-      description: 'Scalr agent dispatcher: keeps the task trail from log lines, ECS events and a sweep',
+      description: `${owner}: keeps the task trail from log lines, ECS events and a sweep`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: sweep ? 512 : 256,
@@ -197,7 +206,7 @@ export class TaskTrail extends Construct {
 
     if (agent) {
       this.ecsRule = new events.Rule(this, 'AgentTaskStates', {
-        description: 'Every state change of the Scalr agent tasks, for the task trail',
+        description: `Every state change of the ${agents} tasks, for the task trail`,
         eventPattern: {
           source: ['aws.ecs'],
           detailType: ['ECS Task State Change'],
@@ -213,7 +222,7 @@ export class TaskTrail extends Construct {
       this.sweepRule = new events.Rule(this, 'OverdueSweep', {
         description: sweep
           ? 'Reads the ACA executions of unfinished trails from ARM, then counts tasks not RUNNING in time'
-          : 'Counts Scalr agent tasks accepted but not RUNNING in time (OverdueTasks metric)',
+          : `Counts ${agents} tasks accepted but not RUNNING in time (OverdueTasks metric)`,
         schedule: events.Schedule.rate(SWEEP_RATE),
         targets: [new targets.LambdaFunction(this.consumer, { retryAttempts: 0 })],
       });

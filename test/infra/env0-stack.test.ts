@@ -1,3 +1,4 @@
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,11 @@ function build(context: Record<string, unknown>, options: BuildOptions = {}) {
   const stack = new Env0PollerStack(app, config.stackName, { stackName: config.stackName, config });
   return { stack, template: Template.fromStack(stack) };
 }
+
+const clusterId = (stack: Env0PollerStack) =>
+  stack.getLogicalId(stack.agent?.cluster.node.defaultChild as CfnElement);
+const consumerId = (stack: Env0PollerStack) =>
+  stack.getLogicalId(stack.trail.consumer.node.defaultChild as CfnElement);
 
 const ACA_ENV0 = {
   ...ACA_CONTEXT,
@@ -124,7 +130,9 @@ describe('source=env0 stack', () => {
   it('waits three scheduled invocations before "polls stopped" when polls are minutes apart', () => {
     const slow = build({ pollingInterval: 300 }).template;
     const stopped = Object.values(
-      slow.findResources('AWS::CloudWatch::Alarm', { Properties: { TreatMissingData: 'breaching' } }),
+      slow.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: 'Polls', TreatMissingData: 'breaching' },
+      }),
     );
     expect(stopped.map((a) => a.Properties.Period)).toEqual([900]);
   });
@@ -134,8 +142,108 @@ describe('source=env0 stack', () => {
     const alarms = Object.values(
       build({ alarmTopicArn: topicArn }).template.findResources('AWS::CloudWatch::Alarm'),
     );
-    expect(alarms).toHaveLength(3);
+    // The poller's three, and the agents' not RUNNING and failed.
+    expect(alarms).toHaveLength(5);
     for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([topicArn]);
+  });
+
+  it("feeds the agents' trail from the poller's accepted lines and the env0 cluster's task events", () => {
+    template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+      FilterPattern: '{ $.message = "launch accepted" }',
+      LogGroupName: { Ref: stack.getLogicalId(stack.poller.logGroup.node.defaultChild as CfnElement) },
+    });
+    const clusterArn = { 'Fn::GetAtt': [clusterId(stack), 'Arn'] };
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: { clusterArn: [clusterArn], startedBy: [{ prefix: 'env0-' }] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [consumerId(stack), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [consumerId(stack), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          AGENT_CONTAINER_NAME: 'env0-agent',
+          AGENT_LOG_STREAM_PREFIX: 'env0',
+          METRICS_NAMESPACE: 'AgentDispatcher/Env0Pool',
+          NOT_RUNNING_AFTER_MINUTES: '10',
+        }),
+      },
+    });
+    template.hasOutput('TaskTrailTableName', Match.anyValue());
+  });
+
+  it('lets the trail consumer keep its own table only, by name', () => {
+    const role = stack.trail.consumerRole;
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as CfnElement) }] },
+      }),
+    );
+    const statements = policy?.Properties.PolicyDocument.Statement as {
+      Action: unknown;
+      Resource: unknown;
+    }[];
+    const tableId = stack.getLogicalId(stack.trail.table.node.defaultChild as CfnElement);
+    expect(statements.map((s) => s.Action).sort()).toEqual(
+      ['dynamodb:Query', 'dynamodb:UpdateItem', ['logs:CreateLogStream', 'logs:PutLogEvents']].sort(),
+    );
+    for (const statement of statements) {
+      expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
+    }
+    expect(JSON.stringify(statements)).toContain(tableId);
+  });
+
+  it.each([
+    ['ECS', 'ecs'],
+    ['ACA', 'aca'],
+  ])(
+    'alarms on %s agents not RUNNING in time and on failed agents, and shows poll to RUNNING',
+    (name, platform) => {
+      const built = name === 'ACA' ? build(ACA_ENV0).template : template;
+      const alarms = Object.values(built.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+      expect(alarms.find((a) => a.MetricName === 'OverdueTasks')).toMatchObject({
+        Statistic: 'Maximum',
+        Period: 900,
+        Threshold: 1,
+        TreatMissingData: 'breaching',
+      });
+      expect(alarms.find((a) => a.MetricName === 'AgentFailures')).toMatchObject({
+        Namespace: name === 'ACA' ? 'AgentDispatcher/Env0PoolAzure' : 'AgentDispatcher/Env0Pool',
+        Dimensions: [{ Name: 'Platform', Value: platform }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(alarms.some((a) => a.MetricName === 'StatusReadFailures')).toBe(name === 'ACA');
+      const [dashboard] = Object.values(built.findResources('AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+      for (const part of ['env0 poll to RUNNING', 'TimeToRunning', 'p95', 'OverdueTasks', 'AgentFailures']) {
+        expect(body).toContain(part);
+      }
+    },
+  );
+
+  it('reads the ACA agents with the status sweep, signing in as the poller does', () => {
+    const aca = build(ACA_ENV0);
+    aca.template.resourceCountIs('AWS::Events::Rule', 1);
+    aca.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ STATUS_SWEEP: 'aca' }) },
+    });
+    aca.template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+      FilterPattern: '{ $.message = "launch accepted" }',
+    });
+    // Federation: the consumer signs in with its own role, which Entra ID must know too.
+    const consumerRole = aca.stack.getLogicalId(aca.stack.trail.consumerRole.node.defaultChild as CfnElement);
+    aca.template.hasOutput('AzureTrailFederatedCredentialSubject', {
+      Value: { 'Fn::GetAtt': [consumerRole, 'Arn'] },
+    });
   });
 
   it.each([

@@ -67,13 +67,15 @@ export function logsSubscriptionEvent(lines: readonly string[]) {
 
 /**
  * An ECS Task State Change event for a task the stand-in started, shaped like ECS's: the RunTask
- * overrides echoed back, ISO timestamps of the steps so far, the agent container's exit code.
+ * overrides echoed back, ISO timestamps of the steps so far, the agent container's exit code
+ * (`containerName`: `agent` for Scalr, `env0-agent` for env0).
  */
 export function taskStateEvent(
   task: LaunchedTask,
   lastStatus: 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'STOPPED',
   times: { createdAt: number; pullStartedAt?: number; startedAt?: number; stoppedAt?: number },
   stop: { exitCode?: number; stopCode?: string; stoppedReason?: string } = {},
+  containerName = 'agent',
 ) {
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   // The Region and account of the task's own ARN: a failover Region's events name their Region.
@@ -104,7 +106,7 @@ export function taskStateEvent(
       stoppedReason: stop.stoppedReason,
       containers: [
         {
-          name: 'agent',
+          name: containerName,
           lastStatus: lastStatus === 'STOPPED' ? 'STOPPED' : lastStatus,
           exitCode: stop.exitCode,
         },
