@@ -72,7 +72,13 @@ export function logsSubscriptionEvent(lines: readonly string[]) {
 export function taskStateEvent(
   task: LaunchedTask,
   lastStatus: 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'STOPPED',
-  times: { createdAt: number; pullStartedAt?: number; startedAt?: number; stoppedAt?: number },
+  times: {
+    createdAt: number;
+    pullStartedAt?: number;
+    pullStoppedAt?: number;
+    startedAt?: number;
+    stoppedAt?: number;
+  },
   stop: { exitCode?: number; stopCode?: string; stoppedReason?: string } = {},
 ) {
   const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -98,6 +104,7 @@ export function taskStateEvent(
       overrides: task.input.overrides,
       createdAt: iso(times.createdAt),
       pullStartedAt: iso(times.pullStartedAt),
+      pullStoppedAt: iso(times.pullStoppedAt),
       startedAt: iso(times.startedAt),
       stoppedAt: iso(times.stoppedAt),
       stopCode: stop.stopCode,
