@@ -28,7 +28,7 @@ async function statusSweep(): Promise<StatusSweep | undefined> {
   if (env.optional('STATUS_SWEEP') !== 'aca') return undefined;
   const { createExecutionReader, updateFromExecution } = await import('./launchers/aca/execution-status.js');
   return new StatusSweep({
-    source: acaStatusSource(createExecutionReader(process.env), updateFromExecution, 'azure'),
+    source: acaStatusSource(createExecutionReader(process.env), updateFromExecution),
     store,
     logger,
     budgetMs: env.integer('STATUS_SWEEP_BUDGET_MS', 15_000, 1_000, 25_000),

@@ -5,14 +5,15 @@ import type { TrailUpdate } from './task-trail.js';
 
 /**
  * ACA executions for the status sweep: ARM's status of the trail's execution (GET
- * .../executions/{name}) as a trail report with platform `aca` and `region` (the job's location).
- * An execution ARM does not show yet (404, read lag) gives no report. Only types are imported from
- * the launcher: the caller passes its functions in, so an ECS bundle never loads the Azure SDK.
+ * .../executions/{name}) as a trail report with platform `aca`. The `region` (the job's Azure
+ * location) is not re-stated here: the dispatcher's accepted line brought it, from the job it read
+ * to start the execution, and an execution answer carries none. An execution ARM does not show yet
+ * (404, read lag) gives no report. Only types are imported from the launcher: the caller passes
+ * its functions in, so an ECS bundle never loads the Azure SDK.
  */
 export function acaStatusSource(
   read: ExecutionReader,
   toUpdate: (taskId: string, execution: ExecutionStatus) => TrailUpdate,
-  region: string,
 ): StatusSource {
   return {
     platform: 'aca',
@@ -22,7 +23,7 @@ export function acaStatusSource(
       const execution = await read(name, signal);
       if (execution === undefined) return undefined;
       const update = toUpdate(trail.taskId, execution);
-      return { ...update, facts: { platform: 'aca', region } };
+      return { ...update, facts: { platform: 'aca' } };
     },
   };
 }

@@ -26,6 +26,7 @@ export function acceptedUpdate(
       platform: result.platform,
       launchId: result.launchId,
       capacityProvider: text(details.capacityProvider),
+      region: text(details.region),
     },
     // A duplicate delivery was received later than the launch: only the first one's times count.
     steps: result.duplicate
@@ -63,7 +64,11 @@ export function updateFromLogLine(line: string): TrailUpdate | undefined {
     platform: text('platform') ?? 'unknown',
     launchId: text('launchId') ?? '',
     duplicate: entry.outcome === 'duplicate',
-    details: { target: text('target') ?? '', capacityProvider: text('capacityProvider') ?? '' },
+    details: {
+      target: text('target') ?? '',
+      capacityProvider: text('capacityProvider') ?? '',
+      region: text('region') ?? '',
+    },
   };
   const durationMs = typeof entry.durationMs === 'number' ? entry.durationMs : 0;
   const update = acceptedUpdate(request, result, acceptedAt - durationMs, acceptedAt);

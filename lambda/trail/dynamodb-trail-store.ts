@@ -81,6 +81,9 @@ export class DynamoDbTrailStore implements TrailStore {
     }
     if (typeof update.facts?.manual === 'boolean') put('manual', { BOOL: update.facts.manual });
     if (typeof update.stop?.exitCode === 'number') put('exitCode', { N: String(update.stop.exitCode) });
+    if (typeof update.facts?.imagePullMs === 'number') {
+      put('imagePullMs', { N: String(update.facts.imagePullMs) });
+    }
     for (const step of TRAIL_STEPS) {
       const at = update.steps?.[step];
       if (at !== undefined) put(stepAttribute(step), { S: at });
@@ -187,6 +190,7 @@ function trailOf(item: Record<string, AttributeValue>): TaskTrail {
   for (const name of STRING_FACTS) if (item[name]?.S !== undefined) facts[name] = item[name].S;
   if (item.manual?.BOOL !== undefined) facts.manual = item.manual.BOOL;
   if (item.exitCode?.N !== undefined) facts.exitCode = Number(item.exitCode.N);
+  if (item.imagePullMs?.N !== undefined) facts.imagePullMs = Number(item.imagePullMs.N);
   const steps: Partial<Record<TrailStep, string>> = {};
   for (const step of TRAIL_STEPS) {
     const at = item[stepAttribute(step)]?.S;

@@ -9,6 +9,8 @@ export interface EcsTaskDetail {
   readonly capacityProviderName?: string;
   readonly createdAt?: string;
   readonly pullStartedAt?: string;
+  /** When the last image pull of the task completed (set from PENDING on; absent before). */
+  readonly pullStoppedAt?: string;
   readonly startedAt?: string;
   readonly stoppedAt?: string;
   readonly stopCode?: string;
@@ -77,6 +79,7 @@ export function updateFromEcsEvent(event: EcsTaskEvent, context: EcsEventContext
       capacityProvider: detail.capacityProviderName,
       region,
       logsUrl: logsUrl(context, region, detail.taskArn),
+      imagePullMs: imagePullMs(detail),
     },
     steps: {
       provisioning: iso(detail.createdAt),
@@ -89,6 +92,18 @@ export function updateFromEcsEvent(event: EcsTaskEvent, context: EcsEventContext
       ? { stopCode: detail.stopCode, stopReason: detail.stoppedReason, exitCode: agent?.exitCode }
       : undefined,
   };
+}
+
+/**
+ * How long the task's image pulls took (`pullStoppedAt - pullStartedAt`), once ECS reports both:
+ * the task's own timestamps, so every event of the task that has them gives the same figure.
+ * Never negative (both come from one clock, but a bad value must not poison the percentiles).
+ */
+function imagePullMs(detail: EcsTaskDetail): number | undefined {
+  const started = iso(detail.pullStartedAt);
+  const stopped = iso(detail.pullStoppedAt);
+  if (started === undefined || stopped === undefined) return undefined;
+  return Math.max(0, Date.parse(stopped) - Date.parse(started));
 }
 
 /** CloudWatch console link to the agent container's awslogs stream (`<prefix>/<container>/<task id>`). */

@@ -29,7 +29,8 @@ export function notFound(taskId: string): NotFoundError {
 
 /**
  * The answer body: the trail with the milliseconds between webhook and each step when known, and
- * `runningAfterMs`, the figure users feel (webhook to RUNNING), once the agent has run.
+ * `runningAfterMs`, the figure users feel (webhook to RUNNING), once the agent has run. The trail's
+ * own `imagePullMs` (ECS) tells how much of it was the image pull.
  */
 export function trailBody(trail: TaskTrail): Record<string, unknown> {
   const received = trail.steps.received === undefined ? undefined : Date.parse(trail.steps.received);

@@ -26,6 +26,11 @@ export interface TrailFacts {
   readonly region?: string;
   /** Where the agent's own log lines are (a console link for ECS). */
   readonly logsUrl?: string;
+  /**
+   * Milliseconds the platform spent pulling the agent's images (ECS: `pullStoppedAt -
+   * pullStartedAt`); compare with `runningAfterMs` to see whether the pull dominates. ACA reports none.
+   */
+  readonly imagePullMs?: number;
 }
 
 export interface TrailStop {

@@ -129,9 +129,19 @@ export class TrailConsumer {
 
   /**
    * `TimeToRunning` when RUNNING is first recorded (once without dimensions, once by `Platform` and
-   * `Region` for the per-platform percentiles); `AgentsStopped` by exit and stop code when STOPPED is.
+   * `Region` for the per-platform percentiles); `ImagePullTime` by `Platform` and `Region` when the
+   * pull duration is; `AgentsStopped` by exit and stop code when STOPPED is. "First" is what the
+   * store's answer (the trail before this report) says, so a repeated or late event emits nothing.
    */
   private firstTimeMetrics(before: TaskTrail | undefined, update: TrailUpdate): void {
+    const pullMs = update.facts?.imagePullMs;
+    if (pullMs !== undefined && before?.imagePullMs === undefined) {
+      this.options.metrics.emit(
+        [{ name: 'ImagePullTime', value: pullMs, unit: 'Milliseconds' }],
+        runningDimensions(before, update),
+        { taskId: update.taskId },
+      );
+    }
     const running = update.steps?.running;
     if (running !== undefined && before?.steps.running === undefined) {
       const from =

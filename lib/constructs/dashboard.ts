@@ -39,7 +39,8 @@ const PERIOD = Duration.minutes(5);
 
 /**
  * One CloudWatch dashboard for the pool: webhooks by outcome, 503s by cause, launch latency, time
- * from webhook to RUNNING, agents stopped by exit and stop code, overdue tasks; plus the alarm for
+ * from webhook to RUNNING and its image pull part, agents stopped by exit and stop code, overdue
+ * tasks; plus the alarm for
  * tasks accepted but not RUNNING in time.
  */
 export class DispatcherDashboard extends Construct {
@@ -118,6 +119,7 @@ export class DispatcherDashboard extends Construct {
       }),
     );
     this.dashboard.addWidgets(...timeToRunningByWhereWidgets(ns));
+    this.dashboard.addWidgets(...imagePullByWhereWidgets(ns));
     this.dashboard.addWidgets(...agentFailureWidgets(ns));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
@@ -147,13 +149,25 @@ export class DispatcherDashboard extends Construct {
  * value is sent raw (EMF), never as a statistic set.
  */
 export function timeToRunningByWhereWidgets(namespace: string): cloudwatch.IWidget[] {
+  return percentilesByWhere(namespace, 'TimeToRunning', 'Webhook to RUNNING');
+}
+
+/**
+ * The image pull's part of it, p50 and p95 per platform and Region (`ImagePullTime`, from ECS's
+ * `pullStartedAt`/`pullStoppedAt`; ACA reports no pull times, so only ECS lines appear).
+ */
+export function imagePullByWhereWidgets(namespace: string): cloudwatch.IWidget[] {
+  return percentilesByWhere(namespace, 'ImagePullTime', 'Image pull');
+}
+
+function percentilesByWhere(namespace: string, metricName: string, what: string): cloudwatch.IWidget[] {
   return ['p50', 'p95'].map(
     (stat) =>
       new cloudwatch.GraphWidget({
-        title: `Webhook to RUNNING ${stat} by platform and Region, ms`,
+        title: `${what} ${stat} by platform and Region, ms`,
         left: [
           new cloudwatch.MathExpression({
-            expression: `SEARCH('{${namespace},Platform,Region} MetricName="TimeToRunning"', '${stat}', 300)`,
+            expression: `SEARCH('{${namespace},Platform,Region} MetricName="${metricName}"', '${stat}', 300)`,
             label: `${stat} \${PROP('Dim.Platform')} \${PROP('Dim.Region')}`,
             period: PERIOD,
             usingMetrics: {},

@@ -121,7 +121,7 @@ describe('task trail, dashboard and the not-RUNNING alarm (target=ecs)', () => {
       expect(body).toContain(text);
     }
   });
-  it('shows webhook to RUNNING p50 and p95 by platform and Region', () => {
+  it('shows webhook to RUNNING and the image pull, p50 and p95 by platform and Region', () => {
     const body = JSON.stringify(
       Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody,
     );
@@ -132,6 +132,12 @@ describe('task trail, dashboard and the not-RUNNING alarm (target=ecs)', () => {
         ),
       );
       expect(body).toContain(`Webhook to RUNNING ${stat} by platform and Region, ms`);
+      expect(body).toMatch(
+        new RegExp(
+          `SEARCH\\('\\{AgentDispatcher/ScalrAgentDispatcher,Platform,Region\\} MetricName=[^']*ImagePullTime[^']*', '${stat}', 300\\)`,
+        ),
+      );
+      expect(body).toContain(`Image pull ${stat} by platform and Region, ms`);
     }
     expect(body).toContain('Failed agents by platform');
     expect(body).toMatch(

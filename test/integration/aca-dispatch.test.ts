@@ -48,7 +48,10 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
       executionName: execution?.name,
       duplicate: false,
       armStatus: 200,
+      // The job's location (ARM: "West Europe"), read with the template: where the agent runs.
+      region: 'westeurope',
     });
+    expect(execution?.template).not.toHaveProperty('location');
   });
 
   it('overrides only the environment: Scalr context added, the token stays a secretRef', async () => {

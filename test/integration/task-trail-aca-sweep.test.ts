@@ -47,7 +47,7 @@ describe('ACA status sweep: RUNNING and exits from ARM, and the not-RUNNING coun
       sweepWindowMs: 360 * MINUTE,
       now: () => now,
       statusSweep: new StatusSweep({
-        source: acaStatusSource(createExecutionReader(acaEnv(rig.endpoint)), updateFromExecution, 'azure'),
+        source: acaStatusSource(createExecutionReader(acaEnv(rig.endpoint)), updateFromExecution),
         store,
         logger,
         budgetMs: 15_000,
@@ -99,7 +99,7 @@ describe('ACA status sweep: RUNNING and exits from ARM, and the not-RUNNING coun
     expect(await trailOf('atask-sweep-1')).toMatchObject({
       status: 'RUNNING',
       platform: 'aca',
-      region: 'azure',
+      region: 'westeurope',
     });
 
     execution.status = 'Succeeded';
@@ -109,7 +109,8 @@ describe('ACA status sweep: RUNNING and exits from ARM, and the not-RUNNING coun
     const trail = await trailOf('atask-sweep-1');
     expect(trail).toMatchObject({ status: 'STOPPED', exitCode: 0, stopCode: 'Succeeded' });
     expect(trail.runningAfterMs).toBeGreaterThanOrEqual(0);
-    expect(metric('TimeToRunning').at(-1)).toMatchObject({ Platform: 'aca', Region: 'azure' });
+    // By the job's Azure location (from the dispatcher's accepted line), not a literal 'azure'.
+    expect(metric('TimeToRunning').at(-1)).toMatchObject({ Platform: 'aca', Region: 'westeurope' });
     expect(metric('AgentsStopped')).toHaveLength(1);
     expect(metric('AgentFailures')).toHaveLength(0);
     expect(metric('StatusReadFailures').map((l) => l.StatusReadFailures)).toEqual([0, 0]);

@@ -142,6 +142,33 @@ describe('task trail on ECS: webhook log line + ECS events -> DynamoDB -> GET /t
     expect(trail).toMatchObject({ region: 'us-east-1', runningAfterMs: running.startedAt - received });
   });
 
+  it('records the image pull once: imagePullMs in the answer, one ImagePullTime by platform and Region, whatever the order', async () => {
+    const task = await acceptWebhook('atask-trail-pull');
+    const created = task.createdAt;
+    const pulling = { createdAt: created, pullStartedAt: created + 1_000 };
+    const running = { ...pulling, pullStoppedAt: created + 8_500, startedAt: created + 9_000 };
+    const stopped = { ...running, stoppedAt: created + 40_000 };
+
+    // A PENDING event while the pull runs has no pullStoppedAt: no figure yet.
+    await consumer.handle(taskStateEvent(task, 'PENDING', pulling), signal());
+    expect(json(await harness.dispatch(taskRequest('atask-trail-pull'))).imagePullMs).toBeUndefined();
+    expect(metric('ImagePullTime')).toHaveLength(0);
+
+    // STOPPED before RUNNING, then RUNNING twice, then a late PENDING: the figure is taken once.
+    await consumer.handle(taskStateEvent(task, 'STOPPED', stopped, { exitCode: 0 }), signal());
+    await consumer.handle(taskStateEvent(task, 'RUNNING', running), signal());
+    await consumer.handle(taskStateEvent(task, 'RUNNING', running), signal());
+    await consumer.handle(taskStateEvent(task, 'PENDING', pulling), signal());
+
+    const trail = json(await harness.dispatch(taskRequest('atask-trail-pull')));
+    expect(trail.imagePullMs).toBe(7_500);
+    expect(trail.runningAfterMs).toBeGreaterThan(trail.imagePullMs as number);
+    expect(metric('ImagePullTime')).toEqual([
+      expect.objectContaining({ ImagePullTime: 7_500, Platform: 'ecs', Region: 'us-east-1' }),
+    ]);
+    expect(metric('TimeToRunning')).toHaveLength(2);
+  });
+
   it('builds a trail from ECS events alone when the log line comes late, without losing RUNNING', async () => {
     const answer = await harness.deliver({
       body: scalrBody('atask-trail-3'),

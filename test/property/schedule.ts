@@ -434,7 +434,7 @@ export async function container(config: ConfigName, cloud: Cloud, version: strin
 export function acaLegOn(world: AcaJobApi, templateTtlMs: number, name?: string): AcaLeg {
   return new AcaLeg(
     world,
-    new TemplateCache((signal) => world.readTemplate(signal), {
+    new TemplateCache((signal) => world.readJob(signal), {
       jobName: ACA_CONFIG.jobName,
       containerName: ACA_CONFIG.containerName,
       ttlMs: templateTtlMs,
@@ -525,7 +525,7 @@ export function simCloud(
     acaJob: (by) => {
       const job = `sim-${id}-${by}`;
       const api: AcaJobApi = {
-        readTemplate: (signal) => aca.readTemplate(signal),
+        readJob: (signal) => aca.readJob(signal),
         start: (template, signal) => aca.start(template, signal, by),
         findExecution: (key, signal) => aca.findExecution(key, signal),
       };

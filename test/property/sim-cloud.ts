@@ -19,9 +19,9 @@ import {
   StopTaskCommand,
   type StopTaskCommandInput,
 } from '@aws-sdk/client-ecs';
-import type { JobExecutionTemplate, JobTemplate } from '@azure/arm-appcontainers';
+import type { JobExecutionTemplate } from '@azure/arm-appcontainers';
 import { TemporarilyUnavailableError } from '../../lambda/errors.js';
-import type { AcaJobApi, StartedExecution } from '../../lambda/launchers/aca/arm-job-api.js';
+import type { AcaJob, AcaJobApi, StartedExecution } from '../../lambda/launchers/aca/arm-job-api.js';
 import { DEDUP_KEY_VARIABLE } from '../../lambda/launchers/aca/job-template.js';
 import type {
   ClaimOutcome,
@@ -491,20 +491,23 @@ export class AcaWorld implements AcaJobApi {
     for (let i = 0; i < options.background; i++) this.create(`other-key-${i}`, '', '', 0);
   }
 
-  async readTemplate(signal: AbortSignal): Promise<JobTemplate | undefined> {
+  async readJob(signal: AbortSignal): Promise<AcaJob | undefined> {
     if (signal.aborted) throw abortError(signal);
     const fault = this.quiet ? 'ok' : (this.options.templates[this.templates++] ?? 'ok');
     if (fault === 'hang') return hang(signal, this.journal.bugs, 'aca readTemplate');
     await delay(1, signal);
     if (fault === 'error5xx') throw restError(503, 'ARM unavailable');
     return {
-      containers: [
-        {
-          name: 'agent',
-          image: 'scalr/agent:latest',
-          env: [{ name: 'SCALR_AGENT_TOKEN', secretRef: 'agent-token' }],
-        },
-      ],
+      location: 'West Europe',
+      template: {
+        containers: [
+          {
+            name: 'agent',
+            image: 'scalr/agent:latest',
+            env: [{ name: 'SCALR_AGENT_TOKEN', secretRef: 'agent-token' }],
+          },
+        ],
+      },
     };
   }
 

@@ -18,7 +18,7 @@ const acaJobs = new Map<string, SimAcaJob>();
 
 /** The three ARM calls of the ACA leg (the shape of `AcaJobApi`). */
 export interface SimAcaJob {
-  readTemplate(signal: AbortSignal): Promise<unknown>;
+  readJob(signal: AbortSignal): Promise<unknown>;
   start(template: never, signal: AbortSignal): Promise<unknown>;
   findExecution(dedupKey: string, signal: AbortSignal): Promise<unknown>;
 }
@@ -65,8 +65,8 @@ export class SimArmJobApi implements SimAcaJob {
     this.job = job;
   }
 
-  readTemplate(signal: AbortSignal): Promise<unknown> {
-    return this.job.readTemplate(signal);
+  readJob(signal: AbortSignal): Promise<unknown> {
+    return this.job.readJob(signal);
   }
   start(template: never, signal: AbortSignal): Promise<unknown> {
     return this.job.start(template, signal);

@@ -53,6 +53,8 @@ export interface AzureStandInOptions {
   readonly jobName: string;
   /** The job's template as ARM returns it. */
   readonly jobTemplate: Record<string, unknown>;
+  /** The job's location as ARM writes it for Microsoft.App (display form). Default `West Europe`. */
+  readonly location?: string;
   /** Lifetime of Entra access tokens and STS JWTs, in seconds. */
   tokenSeconds?: number;
   jwtSeconds?: number;
@@ -304,6 +306,7 @@ export class AzureStandIn {
         id: this.jobPath,
         name: this.options.jobName,
         type: 'Microsoft.App/jobs',
+        location: this.options.location ?? 'West Europe',
         properties: { configuration: { triggerType: 'Manual' }, template: this.options.jobTemplate },
       });
     }

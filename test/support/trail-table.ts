@@ -73,7 +73,13 @@ export function logsSubscriptionEvent(lines: readonly string[]) {
 export function taskStateEvent(
   task: LaunchedTask,
   lastStatus: 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'STOPPED',
-  times: { createdAt: number; pullStartedAt?: number; startedAt?: number; stoppedAt?: number },
+  times: {
+    createdAt: number;
+    pullStartedAt?: number;
+    pullStoppedAt?: number;
+    startedAt?: number;
+    stoppedAt?: number;
+  },
   stop: { exitCode?: number; stopCode?: string; stoppedReason?: string } = {},
   containerName = 'agent',
 ) {
@@ -100,6 +106,7 @@ export function taskStateEvent(
       overrides: task.input.overrides,
       createdAt: iso(times.createdAt),
       pullStartedAt: iso(times.pullStartedAt),
+      pullStoppedAt: iso(times.pullStoppedAt),
       startedAt: iso(times.startedAt),
       stoppedAt: iso(times.stoppedAt),
       stopCode: stop.stopCode,

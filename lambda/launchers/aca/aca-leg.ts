@@ -82,6 +82,7 @@ export class AcaLeg implements LaunchLeg {
 
   async attempt(request: LaunchRequest): Promise<AttemptOutcome> {
     let attempts = 0;
+    let location: string | undefined;
     try {
       const execution = await retryWithin(
         request.deadline,
@@ -89,6 +90,7 @@ export class AcaLeg implements LaunchLeg {
         async (signal, attempt) => {
           attempts = attempt;
           const base = await this.templates.get(signal);
+          location = base.location;
           try {
             return await this.api.start(executionTemplateFor(base, request), signal);
           } catch (error) {
@@ -101,7 +103,7 @@ export class AcaLeg implements LaunchLeg {
           !(error instanceof ArmThrottledError) &&
           configErrorFor(error, this.config) === undefined,
       );
-      return accepted(this.result(await this.identify(execution, request), attempts));
+      return accepted(this.result(await this.identify(execution, request), attempts, location));
     } catch (error) {
       const last = error instanceof RetriesExhaustedError ? error.lastError : error;
       if (last instanceof MayHaveStartedError) return ambiguous(this.translate(last.original, attempts));
@@ -111,7 +113,8 @@ export class AcaLeg implements LaunchLeg {
 
   async find(request: LaunchRequest, signal: AbortSignal): Promise<LaunchResult | undefined> {
     const execution = await this.api.findExecution(request.dedupKey, signal);
-    return execution === undefined ? undefined : { ...this.result(execution, 0), duplicate: true };
+    if (execution === undefined) return undefined;
+    return { ...this.result(execution, 0, this.templates.location), duplicate: true };
   }
 
   /**
@@ -138,13 +141,15 @@ export class AcaLeg implements LaunchLeg {
     }
   }
 
-  private result(execution: StartedExecution, attempts: number): LaunchResult {
+  /** `region`: the job's Azure location, for the trail and `TimeToRunning` by Region. */
+  private result(execution: StartedExecution, attempts: number, region: string | undefined): LaunchResult {
     return {
       platform: this.platform,
       launchId: execution.id ?? execution.name ?? execution.operation ?? 'unknown',
       duplicate: false,
       details: {
         ...(execution.name === undefined ? {} : { executionName: execution.name }),
+        ...(region === undefined ? {} : { region }),
         ...(attempts > 0 ? { attempts } : {}),
         armStatus: execution.status,
       },

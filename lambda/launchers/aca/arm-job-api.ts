@@ -12,10 +12,17 @@ export interface StartedExecution {
   readonly status: number;
 }
 
+/** What the launcher keeps of the job resource (GET .../jobs/{job}). */
+export interface AcaJob {
+  readonly template?: JobTemplate;
+  /** The job's Azure location as ARM writes it (`West Europe` or `westeurope`). */
+  readonly location?: string;
+}
+
 /** The three ARM calls the launcher makes on one job. */
 export interface AcaJobApi {
-  /** The job's container template (GET .../jobs/{job}). */
-  readTemplate(signal: AbortSignal): Promise<JobTemplate | undefined>;
+  /** The job's container template and location (GET .../jobs/{job}). */
+  readJob(signal: AbortSignal): Promise<AcaJob | undefined>;
   /** POST .../jobs/{job}/start with an execution override; resolves once ARM accepted the start. */
   start(template: JobExecutionTemplate, signal: AbortSignal): Promise<StartedExecution>;
   /** An execution whose agent container carries this de-duplication key, among the recent ones. */
@@ -36,9 +43,9 @@ export class ArmJobApi implements AcaJobApi {
     private readonly jobName: string,
   ) {}
 
-  async readTemplate(signal: AbortSignal): Promise<JobTemplate | undefined> {
+  async readJob(signal: AbortSignal): Promise<AcaJob | undefined> {
     const job = await this.client.jobs.get(this.resourceGroup, this.jobName, { abortSignal: signal });
-    return job.template;
+    return { template: job.template, location: job.location };
   }
 
   async start(template: JobExecutionTemplate, signal: AbortSignal): Promise<StartedExecution> {

@@ -13,7 +13,7 @@ import { TemplateCache } from './template-cache.js';
 export function createAcaLeg({ env, config }: LauncherContext, target: string): AcaLeg {
   const aca = loadAcaConfig(env);
   const api = new ArmJobApi(createArmClient(aca), aca.resourceGroup, aca.jobName);
-  const templates = new TemplateCache((signal) => api.readTemplate(signal), {
+  const templates = new TemplateCache((signal) => api.readJob(signal), {
     jobName: aca.jobName,
     containerName: aca.containerName,
     ttlMs: aca.templateTtlSeconds * 1000,

@@ -59,6 +59,8 @@ export interface BaseTemplate {
   /** Absent when the job has none, so the start body stays what it was for such jobs. */
   readonly initContainers?: JobExecutionContainer[];
   readonly agentIndex: number;
+  /** The job's Azure location (`westeurope`), kept with the template; never part of a start body. */
+  readonly location?: string;
 }
 
 /**

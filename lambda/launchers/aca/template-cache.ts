@@ -1,5 +1,5 @@
-import type { JobTemplate } from '@azure/arm-appcontainers';
 import { abortable } from '../../aws/abortable.js';
+import type { AcaJob } from './arm-job-api.js';
 import { type BaseTemplate, baseExecutionTemplate } from './job-template.js';
 
 export type { BaseTemplate };
@@ -15,8 +15,19 @@ export interface TemplateCacheOptions {
 }
 
 /**
+ * An Azure location as a programmatic name (`West Europe` -> `westeurope`), the form `az` and ARM
+ * requests use; ARM answers a Container Apps job's location in its display form. Undefined when
+ * ARM gave none.
+ */
+export function azureLocationName(location: string | undefined): string | undefined {
+  const name = location?.replace(/\s+/g, '').toLowerCase();
+  return name === undefined || name === '' ? undefined : name;
+}
+
+/**
  * The job's container definitions, read once from ARM and reused: every start sends them back as
- * the execution override. Concurrent launches share one read; a failed read is not cached.
+ * the execution override. Concurrent launches share one read; a failed read is not cached. The
+ * same read gives the job's location, where its executions run (the trail's `region`).
  */
 export class TemplateCache {
   private cached: { value: BaseTemplate; at: number } | undefined;
@@ -24,7 +35,7 @@ export class TemplateCache {
   private readonly now: () => number;
 
   constructor(
-    private readonly read: (signal: AbortSignal) => Promise<JobTemplate | undefined>,
+    private readonly read: (signal: AbortSignal) => Promise<AcaJob | undefined>,
     private readonly options: TemplateCacheOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -44,17 +55,21 @@ export class TemplateCache {
     return abortable(this.inFlight, signal, () => signal.reason ?? new Error('template read aborted'));
   }
 
+  /** The job's location from the last read, if any (no read is made for it). */
+  get location(): string | undefined {
+    return this.cached?.value.location;
+  }
+
   /** Forgets the template, e.g. after ARM rejected a start built from it. */
   invalidate(): void {
     this.cached = undefined;
   }
 
   private async load(signal: AbortSignal): Promise<BaseTemplate> {
-    const value = baseExecutionTemplate(
-      await this.read(signal),
-      this.options.jobName,
-      this.options.containerName,
-    );
+    const job = await this.read(signal);
+    const base = baseExecutionTemplate(job?.template, this.options.jobName, this.options.containerName);
+    const location = azureLocationName(job?.location);
+    const value = location === undefined ? base : { ...base, location };
     this.cached = { value, at: this.now() };
     return value;
   }

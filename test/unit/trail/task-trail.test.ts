@@ -111,6 +111,39 @@ describe('reports from the sources', () => {
     expect(updateFromLogLine('{"message":"launch failed","taskId":"x"}')).toBeUndefined();
   });
 
+  it("takes an ACA job's location from the accepted line as the trail's region; none on ECS lines", () => {
+    const line = (extra: Record<string, unknown>) =>
+      JSON.stringify({ time: T(2), message: 'launch accepted', taskId: 'atask-4', durationMs: 1, ...extra });
+
+    expect(updateFromLogLine(line({ platform: 'aca', region: 'westeurope' }))?.facts?.region).toBe(
+      'westeurope',
+    );
+    expect(updateFromLogLine(line({ platform: 'ecs' }))?.facts).not.toHaveProperty('region');
+  });
+
+  it('gives the image pull duration of an ECS event only when both pull times are there', () => {
+    const event = (detail: Record<string, unknown>) => ({
+      'detail-type': 'ECS Task State Change',
+      region: 'eu-west-1',
+      detail: {
+        lastStatus: 'RUNNING',
+        overrides: {
+          containerOverrides: [
+            { name: 'agent', environment: [{ name: 'DISPATCH_TASK_ID', value: 'atask-5' }] },
+          ],
+        },
+        ...detail,
+      },
+    });
+    const pullOf = (detail: Record<string, unknown>) =>
+      updateFromEcsEvent(event(detail), { containerName: 'agent' })?.facts?.imagePullMs;
+
+    expect(pullOf({ pullStartedAt: T(1), pullStoppedAt: T(7) })).toBe(6_000);
+    expect(pullOf({ pullStartedAt: T(1) })).toBeUndefined();
+    expect(pullOf({ pullStartedAt: T(1), pullStoppedAt: 'not a time' })).toBeUndefined();
+    expect(pullOf({ pullStartedAt: T(7), pullStoppedAt: T(1) })).toBe(0);
+  });
+
   it('checks the task id of GET /tasks/{taskId}, naming the field', () => {
     expect(checkedTaskId('atask-v0abc%3A1')).toBe('atask-v0abc:1');
     for (const bad of ['', '-lead', 'a'.repeat(129), 'a b', 'a%2Fb']) {

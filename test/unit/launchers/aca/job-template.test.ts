@@ -3,7 +3,7 @@ import {
   baseExecutionTemplate,
   executionTemplateFor,
 } from '../../../../lambda/launchers/aca/job-template.js';
-import { TemplateCache } from '../../../../lambda/launchers/aca/template-cache.js';
+import { azureLocationName, TemplateCache } from '../../../../lambda/launchers/aca/template-cache.js';
 import type { LaunchRequest } from '../../../../lambda/launchers/launcher.js';
 
 const REQUEST: LaunchRequest = {
@@ -145,7 +145,7 @@ describe('job template override', () => {
 });
 
 describe('TemplateCache shared reads', () => {
-  const JOB = { containers: [{ name: 'agent', image: 'scalr/agent:1.6.0' }] };
+  const JOB = { template: { containers: [{ name: 'agent', image: 'scalr/agent:1.6.0' }] } };
 
   it("lets each caller wait only until its own signal, without failing the others' shared read", async () => {
     let finish: (value: typeof JOB) => void = () => {};
@@ -163,5 +163,37 @@ describe('TemplateCache shared reads', () => {
 
     await expect(first).rejects.toThrow('first caller gave up');
     expect((await second).containers[0]?.name).toBe('agent');
+  });
+});
+
+describe('the job location kept with the template', () => {
+  const job = (location?: string) => ({
+    location,
+    template: { containers: [{ name: 'agent', image: 'scalr/agent:1.6.0' }] },
+  });
+  const cacheOf = (location?: string) =>
+    new TemplateCache(async () => job(location), {
+      jobName: 'scalr-agent',
+      containerName: undefined,
+      ttlMs: 60_000,
+    });
+
+  it('gives the programmatic name of the location ARM writes in display form', async () => {
+    const cache = cacheOf('West Europe');
+    expect(cache.location).toBeUndefined();
+
+    const base = await cache.get(AbortSignal.timeout(5_000));
+
+    expect(base.location).toBe('westeurope');
+    expect(cache.location).toBe('westeurope');
+    expect(azureLocationName('eastus2')).toBe('eastus2');
+    expect(azureLocationName(' ')).toBeUndefined();
+  });
+
+  it('has no location when ARM gives none, and never sends it in a start body', async () => {
+    expect((await cacheOf(undefined).get(AbortSignal.timeout(5_000))).location).toBeUndefined();
+    const base = await cacheOf('North Europe').get(AbortSignal.timeout(5_000));
+
+    expect(Object.keys(executionTemplateFor(base, REQUEST))).toEqual(['containers']);
   });
 });
