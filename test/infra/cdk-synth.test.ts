@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { App } from 'aws-cdk-lib';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { synthFromContext } from '../../bin/synth-app.js';
+import { ACA_CONTEXT, SKIP_BUNDLING } from './stack-fixture.js';
 
 const run = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,24 +78,48 @@ describe('npx cdk synth through the real CLI, offline', () => {
     );
     expect(readFileSync(join(outdir, 'manifest.json'), 'utf8')).not.toContain('missing');
   });
+});
 
-  it('synthesizes the Azure Container Apps variant offline, without ECS resources', {
-    timeout: 200_000,
-  }, async () => {
-    const outdir = tempDir();
+/** `cdk.json`'s context, which the CLI passes to the app under the `-c` values. */
+const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+).context;
 
-    const result = await synth(
-      outdir,
-      ...['-c', 'target=aca', '-c', 'stackName=ScalrPoolAzure'],
-      ...['-c', 'acaSubscriptionId=00000000-0000-4000-8000-000000000001'],
-      ...['-c', 'acaResourceGroup=rg-scalr-agents', '-c', 'acaJobName=scalr-agent'],
-      ...['-c', 'azureTenantId=00000000-0000-4000-8000-000000000002'],
-      ...['-c', 'azureClientId=00000000-0000-4000-8000-000000000003'],
-    );
+/**
+ * The rest of what `cdk synth` does, without a CLI run each (a run loads the CLI, tsx, aws-cdk-lib and
+ * cdk-nag anew, and bundles: most of this file's time): the code `bin/app.ts` runs
+ * ({@link synthFromContext}) on `cdk.json`'s context plus the `-c` values, in this process. The real CLI
+ * above proves the command itself works offline; `bin/app.ts` only exits 1 when this gives `undefined`.
+ * No bundling here: the Azure bundle is built and read in aca-stack.test.ts (`bundle: true`).
+ */
+describe('cdk synth as bin/app.ts runs it, with -c values', () => {
+  function synth(values: Record<string, string>) {
+    const messages: string[] = [];
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logged = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const outdir = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
+      inProcessOutdirs.push(outdir);
+      const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...SKIP_BUNDLING, ...values } });
+      const assembly = synthFromContext(app, (message) => messages.push(message));
+      const lines = [printed, logged, warned].flatMap((spy) => spy.mock.calls.map((call) => call.join(' ')));
+      return { assembly, output: [...messages, ...lines].join('\n') };
+    } finally {
+      for (const spy of [printed, logged, warned]) spy.mockRestore();
+    }
+  }
+  const inProcessOutdirs: string[] = [];
+  afterAll(() => {
+    for (const dir of inProcessOutdirs) rmSync(dir, { recursive: true, force: true });
+  });
 
-    expect(result.output).not.toMatch(/AwsSolutions-\w+/);
-    expect(result.ok, result.output).toBe(true);
-    const template = JSON.parse(readFileSync(join(outdir, 'ScalrPoolAzure.template.json'), 'utf8')) as {
+  it('synthesizes the Azure Container Apps variant offline, without ECS resources', () => {
+    const { assembly, output } = synth({ ...ACA_CONTEXT });
+
+    expect(output).not.toMatch(/AwsSolutions-\w+/);
+    expect(assembly, output).toBeDefined();
+    const template = assembly?.getStackByName('ScalrPoolAzure').template as {
       Resources: Record<string, { Type: string }>;
       Outputs: Record<string, unknown>;
     };
@@ -110,26 +137,26 @@ describe('npx cdk synth through the real CLI, offline', () => {
         'LedgerTableName',
       ]),
     );
-    expect(readFileSync(join(outdir, 'manifest.json'), 'utf8')).not.toContain('missing');
+    expect(readFileSync(join(assembly?.directory ?? '', 'manifest.json'), 'utf8')).not.toContain('missing');
   });
 
-  it('fails naming the missing Azure keys for target=aca', { timeout: 200_000 }, async () => {
-    const result = await synth(tempDir(), '-c', 'target=aca', '-c', 'acaJobName=scalr-agent');
+  it('fails naming the missing Azure keys for target=aca', () => {
+    const { assembly, output } = synth({ target: 'aca', acaJobName: 'scalr-agent' });
 
-    expect(result.ok).toBe(false);
-    expect(result.output).toContain('acaSubscriptionId is empty');
-    expect(result.output).toContain('acaResourceGroup is empty');
-    expect(result.output).not.toContain('acaJobName');
+    expect(assembly).toBeUndefined();
+    expect(output).toContain('acaSubscriptionId is empty');
+    expect(output).toContain('acaResourceGroup is empty');
+    expect(output).not.toContain('acaJobName');
   });
 
-  it('fails with a message naming the key when a context value is wrong', { timeout: 200_000 }, async () => {
-    const result = await synth(tempDir(), '-c', 'capacity=SPOT', '-c', 'agentMemoryMiB=1000');
+  it('fails with a message naming the key when a context value is wrong', () => {
+    const { assembly, output } = synth({ capacity: 'SPOT', agentMemoryMiB: '1000' });
 
-    expect(result.ok).toBe(false);
-    expect(result.output).toContain('Invalid CDK context');
-    expect(result.output).toContain(
+    expect(assembly).toBeUndefined();
+    expect(output).toContain('Invalid CDK context');
+    expect(output).toContain(
       'capacity is "SPOT": expected one of FARGATE, FARGATE_SPOT, FARGATE_SPOT_THEN_FARGATE',
     );
-    expect(result.output).toContain('agentMemoryMiB is 1000: Fargate does not allow it with agentCpu 2048');
+    expect(output).toContain('agentMemoryMiB is 1000: Fargate does not allow it with agentCpu 2048');
   });
 });

@@ -7,9 +7,12 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * their size put them.
  */
 const SLOW_FIRST = [
-  'test/infra/cdk-synth.test.ts',
+  // The longest by far (tsc, esbuild, npm ci, a consumer's synth): it runs beside all the others.
   'test/package/pack.test.ts',
+  'test/infra/cdk-synth.test.ts',
   'test/integration/doctor.test.ts',
+  'test/property/exactly-once.test.ts',
+  'test/integration/task-trail-failover.test.ts',
   'test/integration/trigger-command.test.ts',
 ];
 
