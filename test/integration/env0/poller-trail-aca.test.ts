@@ -103,7 +103,7 @@ describe('env0 agents in the trail, the metrics and the alarms (ACA)', () => {
       sweepWindowMs: 360 * MINUTE,
       now: () => now,
       statusSweep: new StatusSweep({
-        source: acaStatusSource(createExecutionReader(env), updateFromExecution, 'azure'),
+        source: acaStatusSource(createExecutionReader(env), updateFromExecution),
         store,
         logger,
         budgetMs: 15_000,
