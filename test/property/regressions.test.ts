@@ -1,7 +1,8 @@
 /**
  * Counterexamples the exactly-once property found, replayed deterministically with scripted faults.
- * Both started a second agent for one key before `LedgeredLauncher` resolved only the last pending
- * attempt and counted the settle time from the attempt's deadline.
+ * The first two started a second agent for one key before `LedgeredLauncher` resolved only the last
+ * pending attempt and counted the settle time from the attempt's deadline; the third before the ACA
+ * leg checked the clock before sending a start.
  */
 import { describe, expect, it } from 'vitest';
 import { TemporarilyUnavailableError } from '../../lambda/errors.js';
