@@ -45,17 +45,19 @@ export function abortError(signal: AbortSignal): Error {
  * caller gave it by the loop's lag (a lag production's seconds-long settle time never sees, but that
  * the simulation's milliseconds do). The signals themselves are untouched.
  */
-const dueAt = new WeakMap<AbortSignal, number>();
-const TIMEOUT_PATCHED = Symbol.for('sim-cloud.abort-signal-due');
-const signalClass = AbortSignal as typeof AbortSignal & { [TIMEOUT_PATCHED]?: true };
-if (signalClass[TIMEOUT_PATCHED] === undefined) {
+const DUE_AT = Symbol.for('sim-cloud.abort-signal-due');
+// Kept on the class, patched once per process: a module loaded again (another test file in the
+// same worker) reads the same map.
+const signalClass = AbortSignal as typeof AbortSignal & { [DUE_AT]?: WeakMap<AbortSignal, number> };
+const dueAt: WeakMap<AbortSignal, number> = signalClass[DUE_AT] ?? new WeakMap();
+if (signalClass[DUE_AT] === undefined) {
   const timeout = AbortSignal.timeout.bind(AbortSignal);
   signalClass.timeout = (ms: number) => {
     const signal = timeout(ms);
     dueAt.set(signal, Date.now() + ms);
     return signal;
   };
-  signalClass[TIMEOUT_PATCHED] = true;
+  signalClass[DUE_AT] = dueAt;
 }
 
 /** When `signal` was meant to fire (undefined: not a timeout signal made since this module loaded). */
