@@ -77,6 +77,8 @@ const batches = Math.max(1, Math.ceil(RUNS / BATCH));
 const seed = SEED ?? (Date.now() ^ (Math.random() * 0x1_0000_0000)) | 0;
 /** PROPERTY_SURVEY=1: run every schedule, never stop at a failure; print failures by class. */
 const SURVEY = process.env.PROPERTY_SURVEY !== undefined;
+/** PROPERTY_SURVEY_SHOW=<class>[,<class>...]: print the failing schedules of these classes. */
+const SHOW = (process.env.PROPERTY_SURVEY_SHOW ?? '').split(',');
 /** Time spent shrinking the first failing schedule to a minimal one. */
 const SHRINK_MS = Number(process.env.PROPERTY_SHRINK_MS ?? 4_000);
 
@@ -98,7 +100,7 @@ describe('exactly one agent per key, under faults', () => {
             const schedule = batch[i];
             if (outcome.violations.length === 0 || schedule === undefined) continue;
             const kind = classify(schedule, outcome);
-            if (process.env.PROPERTY_SURVEY_SHOW === kind) console.info(explain(schedule, outcome));
+            if (SHOW.includes(kind)) console.info(explain(schedule, outcome));
             const seen = survey.get(kind);
             survey.set(kind, { count: (seen?.count ?? 0) + 1, first: seen?.first ?? schedules + i + 1 });
           }
@@ -188,8 +190,7 @@ describe('the env0 poller over the same cloud', () => {
             };
           }
           schedules += batch.length;
-          if (process.env.PROPERTY_SURVEY_SHOW === 'case2-poller')
-            for (const f of failed) console.info(f.text);
+          if (SHOW.includes('case2-poller')) for (const f of failed) console.info(f.text);
           if (SURVEY || firstFailed === undefined) return;
           throw new Error(
             `${failed.length} poller schedule(s) broke the invariant:\n${failed.map((f) => f.text).join('\n\n')}`,

@@ -26,13 +26,17 @@ export class LoopLag {
     clearInterval(this.timer);
   }
 
-  /** The sum of timer lateness observed between `from` and `to` (ms since epoch). */
+  /**
+   * The sum of timer lateness observed between `from` and `to` (ms since epoch). A sample counts
+   * when it was due by `to`, even if it ran after it: after a stall the timers that were due run in
+   * a burst, and the answers' own continuations may run before the monitor's tick records the stall.
+   */
   between(from: number, to: number): number {
     let total = 0;
     for (let i = this.samples.length - 1; i >= 0; i--) {
       const sample = this.samples[i];
       if (sample === undefined || sample.at < from) break;
-      if (sample.at <= to + TICK_MS) total += sample.lag;
+      if (sample.at - sample.lag <= to + TICK_MS) total += sample.lag;
     }
     return total;
   }

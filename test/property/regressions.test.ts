@@ -1,13 +1,17 @@
 /**
  * Counterexamples the exactly-once property found, replayed deterministically with scripted faults.
- * Both started a second agent for one key before `LedgeredLauncher` resolved only the last pending
- * attempt and counted the settle time from the attempt's deadline.
+ * The first two started a second agent for one key before `LedgeredLauncher` resolved only the last
+ * pending attempt and counted the settle time from the attempt's deadline; the third before the ACA
+ * leg checked the clock before sending a start.
  */
 import { describe, expect, it } from 'vitest';
 import { TemporarilyUnavailableError } from '../../lambda/errors.js';
+import { AcaLeg } from '../../lambda/launchers/aca/aca-leg.js';
+import type { AcaJobApi } from '../../lambda/launchers/aca/arm-job-api.js';
+import { TemplateCache } from '../../lambda/launchers/aca/template-cache.js';
 import type { LaunchRequest } from '../../lambda/launchers/launcher.js';
 import { MemoryLedger } from '../../lambda/ledger/memory-ledger.js';
-import { acaLegOn, ecsLeg, LEASE_MARGIN_MS, ledgered, SETTLE_MS } from './schedule.js';
+import { ACA_CONFIG, acaLegOn, ecsLeg, LEASE_MARGIN_MS, ledgered, RETRY, SETTLE_MS } from './schedule.js';
 import { AcaWorld, EcsWorld, FaultyLedger, Journal, sleep } from './sim-cloud.js';
 
 /**
@@ -109,6 +113,73 @@ describe('exactly-once regressions (found by the property)', () => {
     await sleep(1);
     const result = await launcher.launch(request('atask-r2', DEADLINE_MS)).catch((error: Error) => error);
     expect(aca.executions, journal.lines.join('\n')).toHaveLength(1);
+    if (!(result instanceof Error)) expect(result.launchId).toBe(aca.executions[0]?.id);
+  });
+
+  // Found under CPU load (two busy loops beside `npm test`): an ACA list came back 'not found'
+  // 17 ms after a start whose execution became visible 19 ms after it. The event loop stalled past
+  // the attempt's deadline between the template read and the start; the attempt's abort timer had
+  // not fired yet, so the start went out after its deadline. The write of the attempt's end was
+  // lost, so the next holder counted the settle time from the deadline, listed before the late
+  // execution showed, and started a second one.
+  it('an ACA start is never sent past its attempt deadline, however late the abort timer runs', async () => {
+    const journal = new Journal();
+    // Scaled up (400 ms) so that the replay's window does not depend on the machine's speed.
+    const settleMs = 400;
+    const aca = new AcaWorld(
+      {
+        starts: [{ kind: 'lost', ms: 0 }],
+        lists: [],
+        templates: [],
+        lags: [settleMs - 1],
+        settleMs,
+        pageSize: 2,
+        background: 0,
+      },
+      journal,
+    );
+    // The template read answers, then the event loop is busy (other work, GC) until `stallUntil`.
+    let stallUntil = 0;
+    const api: AcaJobApi = {
+      readJob: async (signal) => {
+        const job = await aca.readJob(signal);
+        while (Date.now() < stallUntil) {
+          // blocked: no timer (not the attempt's abort either) can run
+        }
+        return job;
+      },
+      start: (template, signal) => aca.start(template, signal),
+      findExecution: (key, signal) => aca.findExecution(key, signal),
+    };
+    const leg = new AcaLeg(
+      api,
+      new TemplateCache((signal) => api.readJob(signal), {
+        jobName: ACA_CONFIG.jobName,
+        containerName: ACA_CONFIG.containerName,
+        ttlMs: 0,
+        readTimeoutMs: 1_000,
+      }),
+      { ...ACA_CONFIG, listSettleSeconds: settleMs / 1000 },
+      { retry: RETRY, retryAfterSeconds: 1 },
+    );
+    // claim, addAttempt, addAttempt of the attempt's end (throttled: not written), suspend.
+    const ledger = new FaultyLedger(new MemoryLedger({ ttlMs: 60_000 }), ['ok', 'ok', 'throttle'], journal);
+    const launcher = ledgered([leg], ledger, 0);
+
+    const first = request('atask-r3', 60);
+    stallUntil = first.deadline + 150;
+    await expect(launcher.launch(first)).rejects.toBeInstanceOf(TemporarilyUnavailableError);
+    stallUntil = 0;
+
+    // Redelivered once the settle time has passed since the attempt's deadline (what the ledger
+    // holds), while an execution started after that deadline would still be missing from the list.
+    aca.quiet = true;
+    await sleep(Math.max(0, first.deadline + settleMs + 20 - Date.now()));
+    const result = await launcher.launch(request('atask-r3', DEADLINE_MS)).catch((error: Error) => error);
+    expect(
+      aca.executions.map((e) => e.name),
+      journal.lines.join('\n'),
+    ).toHaveLength(1);
     if (!(result instanceof Error)) expect(result.launchId).toBe(aca.executions[0]?.id);
   });
 });

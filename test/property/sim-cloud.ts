@@ -39,6 +39,32 @@ export function abortError(signal: AbortSignal): Error {
   });
 }
 
+/**
+ * When each `AbortSignal.timeout` signal is due, as its creator meant it: on a loaded machine its
+ * timer fires late, and a simulated effect anchored on that late firing would stretch the time the
+ * caller gave it by the loop's lag (a lag production's seconds-long settle time never sees, but that
+ * the simulation's milliseconds do). The signals themselves are untouched.
+ */
+const DUE_AT = Symbol.for('sim-cloud.abort-signal-due');
+// Kept on the class, patched once per process: a module loaded again (another test file in the
+// same worker) reads the same map.
+const signalClass = AbortSignal as typeof AbortSignal & { [DUE_AT]?: WeakMap<AbortSignal, number> };
+const dueAt: WeakMap<AbortSignal, number> = signalClass[DUE_AT] ?? new WeakMap();
+if (signalClass[DUE_AT] === undefined) {
+  const timeout = AbortSignal.timeout.bind(AbortSignal);
+  signalClass.timeout = (ms: number) => {
+    const signal = timeout(ms);
+    dueAt.set(signal, Date.now() + ms);
+    return signal;
+  };
+  signalClass[DUE_AT] = dueAt;
+}
+
+/** When `signal` was meant to fire (undefined: not a timeout signal made since this module loaded). */
+export function dueTimeOf(signal: AbortSignal): number | undefined {
+  return dueAt.get(signal);
+}
+
 /** Waits `ms`, or rejects with an AbortError as soon as `signal` fires. */
 export function delay(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(abortError(signal));
@@ -479,6 +505,15 @@ export class AcaWorld implements AcaJobApi {
   readonly executions: AcaExecution[] = [];
   /** Effects still to land (late starts); awaited before the world is judged. */
   readonly landing: Promise<void>[] = [];
+  /** Late starts still in ARM's pipeline: they land at `landAt` (by the clock, not by a timer). */
+  private readonly inPipeline: {
+    key: string;
+    taskId: string;
+    by: string;
+    late: number;
+    landAt: number;
+    visibleBy: number;
+  }[] = [];
   private starts = 0;
   private lists = 0;
   private templates = 0;
@@ -530,24 +565,28 @@ export class AcaWorld implements AcaJobApi {
         throw restError(500, 'Internal server error');
       case 'hang':
         return hang(signal, this.journal.bugs, 'aca start');
-      case 'late':
+      case 'late': {
+        // ARM's pipeline and its list lag together stay within the leg's settleMs: the settle time
+        // is the platform's stated bound, counted from the moment the caller gave up. That moment
+        // is when its signal was due, not when a loaded event loop got round to firing it (the
+        // request left before; its way through ARM does not wait for the caller's timer), and the
+        // landing is due by the clock: a list after `landAt` sees it even if the landing's own
+        // timer runs late, and shows it by `visibleBy` (it lags less, not more).
+        const settle = this.options.settleMs;
+        const late = fault.ms % Math.max(1, Math.floor(settle / 2));
+        const due = dueTimeOf(signal);
+        const inPipeline = (gaveUp: number) => {
+          const landAt = gaveUp + late;
+          this.inPipeline.push({ key, taskId, by, late, landAt, visibleBy: gaveUp + settle - 1 });
+          this.landing.push(sleep(Math.max(0, landAt - Date.now())).then(() => this.landDue()));
+        };
+        if (due !== undefined) inPipeline(due);
         return hang(signal, this.journal.bugs, 'aca start').catch((error: unknown) => {
-          // ARM's pipeline and its list lag together stay within the leg's settleMs: the settle time
-          // is the platform's stated bound, counted from the end of the attempt.
-          // Both are counted from the abort itself: on a loaded machine the landing's timer may run
-          // late, and the list must still show the execution by then (it lags less, not more).
-          const settle = this.options.settleMs;
-          const late = fault.ms % Math.max(1, Math.floor(settle / 2));
-          const visibleBy = Date.now() + settle - 1;
-          this.landing.push(
-            sleep(late).then(() => {
-              this.journal.log(`aca late start lands (${late} ms after the abort)`);
-              const lag = Math.min(this.lag(this.executions.length + 1), Math.max(0, visibleBy - Date.now()));
-              this.create(key, taskId, by, lag);
-            }),
-          );
+          // A signal of unknown origin: the abort as this process saw it.
+          if (due === undefined) inPipeline(Date.now());
           throw error;
         });
+      }
       default:
     }
     const execution = this.create(key, taskId, by, this.quiet ? this.lag(0) : undefined);
@@ -577,6 +616,7 @@ export class AcaWorld implements AcaJobApi {
       if (fault === 'error5xx' || (fault === 'laterPageFails' && page > 0)) {
         throw restError(500, 'Internal server error');
       }
+      this.landDue();
       const t = Date.now();
       const visible = this.executions
         .filter((e) => e.visibleAt <= t)
@@ -594,16 +634,32 @@ export class AcaWorld implements AcaJobApi {
     }
   }
 
+  /** Lands the late starts whose time has come, in order, at their own time. */
+  private landDue(): void {
+    const now = Date.now();
+    for (let i = 0; i < this.inPipeline.length; ) {
+      const start = this.inPipeline[i];
+      if (start === undefined || start.landAt > now) {
+        i++;
+        continue;
+      }
+      this.inPipeline.splice(i, 1);
+      this.journal.log(`aca late start lands (${start.late} ms after its caller gave up)`);
+      const lag = Math.min(this.lag(this.executions.length + 1), Math.max(0, start.visibleBy - start.landAt));
+      this.create(start.key, start.taskId, start.by, lag, start.landAt);
+    }
+  }
+
   private lag(n: number): number {
     const lags = this.options.lags;
     const value = lags.length === 0 ? this.options.settleMs - 1 : (lags[n % lags.length] ?? 0);
     return Math.min(value, this.options.settleMs - 1);
   }
 
-  private create(dedupKey: string, taskId: string, by: string, lag?: number): AcaExecution {
+  private create(dedupKey: string, taskId: string, by: string, lag?: number, at?: number): AcaExecution {
     const n = this.executions.length + 1;
     const name = `agents-job-x${n}`;
-    const createdAt = Date.now();
+    const createdAt = at ?? Date.now();
     const l = lag ?? this.lag(n);
     const execution: AcaExecution = {
       id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/jobs/agents-job/executions/${name}`,
@@ -658,8 +714,10 @@ export class FaultyLedger implements LaunchLedger {
     signal: AbortSignal,
   ): Promise<ClaimOutcome> {
     const scale = this.leaseScale;
+    // Half the production margin tells the two apart even when the claim is sent past its deadline
+    // (a loaded event loop): a production lease read as the sim's would hold the key for 5 s.
     const scaled =
-      scale === undefined || claim.leaseUntil - Date.now() < scale.productionMarginMs
+      scale === undefined || claim.leaseUntil - Date.now() < scale.productionMarginMs / 2
         ? claim
         : { ...claim, leaseUntil: claim.leaseUntil - scale.productionMarginMs + scale.leaseMarginMs };
     return this.call(`claim ${key} by ${claim.owner} (${claim.taskId})`, signal, (s) =>
@@ -667,7 +725,9 @@ export class FaultyLedger implements LaunchLedger {
     );
   }
   addAttempt(key: string, owner: string, attempt: LedgerAttempt, signal: AbortSignal): Promise<boolean> {
-    return this.call(`addAttempt ${key} ${attempt.id}:${attempt.leg} by ${owner}`, signal, (s) =>
+    const rel = (t: number) => `+${t - this.journal.origin}`;
+    const times = `at ${rel(attempt.at)}${attempt.until === undefined ? '' : ` until ${rel(attempt.until)}`}`;
+    return this.call(`addAttempt ${key} ${attempt.id}:${attempt.leg} (${times}) by ${owner}`, signal, (s) =>
       this.inner.addAttempt(key, owner, attempt, s),
     );
   }

@@ -38,6 +38,14 @@ class MayHaveStartedError extends Error {
   }
 }
 
+/** The attempt's deadline passed before its start was sent: nothing was sent. */
+class StartTooLateError extends Error {
+  constructor() {
+    super('the deadline passed before the start was sent');
+    this.name = 'StartTooLateError';
+  }
+}
+
 /**
  * Failures that prove nothing was started: raised before the start request left (token, config) or
  * refused by ARM with a 4xx. A 5xx or a lost answer may hide a started execution.
@@ -91,6 +99,10 @@ export class AcaLeg implements LaunchLeg {
           attempts = attempt;
           const base = await this.templates.get(signal);
           location = base.location;
+          // The ledger trusts a list `settleMs` after the attempt's deadline when the attempt's end
+          // was not recorded: no start may leave later, even if a stalled event loop has not run
+          // the abort timer yet (nothing was sent, so nothing started).
+          if (Date.now() >= request.deadline) throw new StartTooLateError();
           try {
             return await this.api.start(executionTemplateFor(base, request), signal);
           } catch (error) {
