@@ -9,6 +9,7 @@
  * that is how they behave on a good day). Every delay and every hang rejects as soon as the call's
  * AbortSignal fires, as the SDKs do; a call whose signal has fired already is never sent.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   DescribeTasksCommand,
   type DescribeTasksCommandInput,
@@ -298,7 +299,7 @@ export class EcsWorld {
       if (known.params !== params) {
         // Logged: the property tells a Spot leg that met the old token from one that never reached it.
         this.journal.log(
-          `ecs ${this.region} CONFLICT ${input.startedBy ?? ''} task=${taskIdOf(input)} by ${by}`,
+          `ecs ${this.region} CONFLICT ${input.startedBy ?? ''} ${input.capacityProviderStrategy?.[0]?.capacityProvider ?? '?'} task=${taskIdOf(input)} by ${by}`,
         );
         return ecsError('ConflictException', 400, 'clientToken reused with other parameters', {
           resourceIds: [known.arn],
@@ -727,6 +728,13 @@ export class FaultyLedger implements LaunchLedger {
 
 // ---------------------------------------------------------------- journal
 
+/**
+ * The delivery whose launch is running (set by the schedule around each one): every journal line a
+ * call of that launch causes is tagged `[dN]`, a request that lands after its caller gave up
+ * included (its timer was set inside the call). Lets the check tell which delivery met what.
+ */
+export const deliveryScope = new AsyncLocalStorage<string>();
+
 /** What happened in one schedule, for the failure message, and the simulator's own bug reports. */
 export class Journal {
   origin = Date.now();
@@ -737,7 +745,10 @@ export class Journal {
   readonly lines: string[] = [];
   readonly bugs: string[] = [];
   log(message: string): void {
-    this.lines.push(`+${Date.now() - this.origin} ${message}`);
+    const delivery = deliveryScope.getStore();
+    this.lines.push(
+      `+${Date.now() - this.origin} ${delivery === undefined ? '' : `[${delivery}] `}${message}`,
+    );
   }
 }
 
