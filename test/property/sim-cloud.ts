@@ -637,7 +637,10 @@ function ledgerTimeout(what: string): TemporarilyUnavailableError {
 /**
  * A ledger (MemoryLedger, or DynamoDbLedger on dynalite) behind a faulty network: lost answers,
  * throttling, hangs. `leaseScale`: a launcher built with the production lease margin (5 s) gets its
- * lease shortened to the simulation's scale (`leaseMarginMs` past the deadline).
+ * lease shortened to the simulation's scale (`leaseMarginMs` past the deadline). A lease ending at
+ * least half that margin from now is taken for one: simulated deadlines are under a second away,
+ * while a claim sent past its deadline (timers stalled on a loaded machine) has less than the whole
+ * margin left and, taken for a simulation lease, held its key busy for 5 s, through the quiet phase.
  */
 export class FaultyLedger implements LaunchLedger {
   private calls = 0;
@@ -657,7 +660,7 @@ export class FaultyLedger implements LaunchLedger {
   ): Promise<ClaimOutcome> {
     const scale = this.leaseScale;
     const scaled =
-      scale === undefined || claim.leaseUntil - Date.now() < scale.productionMarginMs
+      scale === undefined || claim.leaseUntil - Date.now() < scale.productionMarginMs / 2
         ? claim
         : { ...claim, leaseUntil: claim.leaseUntil - scale.productionMarginMs + scale.leaseMarginMs };
     return this.call(`claim ${key} by ${claim.owner} (${claim.taskId})`, signal, (s) =>
