@@ -71,10 +71,13 @@ export function hang(signal: AbortSignal, bugs: string[], what: string): Promise
  * call that started it is still open and this long after it ended: a `capacityUnchecked` answer
  * ignores a known token only then. That covers a retry inside the attempt that may have started it
  * (the retry's longest backoff is 8 ms here). A request that lands after its caller gave up is
- * checked from the start (its caller's retries are over). A later delivery only comes after the
- * holder gave the key up, i.e. after its calls ended; in production after `Retry-After` (5 s), and
- * a repeat answered with `failures` then is taken as conclusive: docs/reliability.md, residual risk
- * "ECS's token check lagging the task it started".
+ * checked from the start (its caller's retries are over), and so is a call of another delivery
+ * than the one whose call started the task (`deliveryScope`; webhook schedules): a later delivery
+ * only comes after the holder gave the key up, i.e. after its calls ended; in production after
+ * `Retry-After` (5 s), and a repeat answered with `failures` then is taken as conclusive:
+ * docs/reliability.md, residual risk "ECS's token check lagging the task it started", which the
+ * property does not accept. By time alone, a delivery that timers stalled on a loaded machine (one
+ * that started 33 ms late, ending just as the next began) met that residual: a false double.
  */
 export const TOKEN_LAG_MS = 10;
 
@@ -165,7 +168,10 @@ export class EcsWorld {
    * `endedAt`: when the call that started the task ended (answered, failed or aborted); undefined
    * while it is still open. A request that landed after its caller gave up has ended already.
    */
-  private readonly tokens = new Map<string, { params: string; arn: string; endedAt?: number }>();
+  private readonly tokens = new Map<
+    string,
+    { params: string; arn: string; endedAt?: number; delivery?: string }
+  >();
   private calls = 0;
   /** Effects still to land (late requests); awaited before the world is judged. */
   readonly landing: Promise<void>[] = [];
@@ -233,7 +239,7 @@ export class EcsWorld {
       case 'capacityUnchecked':
         // Only while ECS's token check lags the task the token started (see TOKEN_LAG_MS); later,
         // a known token is checked first, as for `capacity`.
-        if (this.tokenCallEndedAt(input) < Date.now() - TOKEN_LAG_MS) break;
+        if (this.tokenCallEndedAt(input) < Date.now() - TOKEN_LAG_MS || this.otherDelivery(input)) break;
         await delay(fault.ms % 5, signal);
         return {
           tasks: [],
@@ -278,6 +284,13 @@ export class EcsWorld {
     } finally {
       if (started !== undefined && started !== known) started.endedAt = Date.now();
     }
+  }
+
+  /** The token's task was started by another delivery's call than this one (see TOKEN_LAG_MS). */
+  private otherDelivery(input: RunTaskCommandInput): boolean {
+    const started = this.tokens.get(tokenKey(input))?.delivery;
+    const caller = deliveryScope.getStore();
+    return started !== undefined && caller !== undefined && started !== caller;
   }
 
   /**
@@ -332,6 +345,7 @@ export class EcsWorld {
         params,
         arn,
         ...(live ? {} : { endedAt: Number.NEGATIVE_INFINITY }),
+        ...(deliveryScope.getStore() === undefined ? {} : { delivery: deliveryScope.getStore() }),
       });
     this.journal.log(`ecs ${this.region} STARTED ${arn} (${input.startedBy}, task ${taskIdOf(input)})`);
     return { tasks: [{ taskArn: arn }], failures: [] };
