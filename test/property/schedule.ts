@@ -36,6 +36,7 @@ import {
   type AcaFault,
   type AcaFaultKind,
   AcaWorld,
+  deliveryScope,
   type EcsFault,
   type EcsFaultKind,
   EcsWorld,
@@ -634,6 +635,7 @@ async function play(
   journal.restart();
   try {
     const answers: Answer[] = [];
+    let delivered = 0;
 
     const deliver = async (
       key: number,
@@ -642,35 +644,37 @@ async function play(
       index: 0 | 1,
       deadlineMs: number,
       phase: Answer['phase'],
-    ): Promise<Answer> => {
-      const startedAt = Date.now();
-      // DynamoDbLedger on dynalite: real HTTP calls of a few ms each (tens under load), not microseconds.
-      const deadline = startedAt + deadlineMs * (schedule.ledgerKind === 'dynamo' ? DYNAMO_SCALE : 1);
-      const dedupKey = keyName(key);
-      const name = `v${version}c${index}`;
-      journal.log(`deliver ${dedupKey} (${taskId}) to ${name} (deadline +${deadlineMs}) [${phase}]`);
-      const base = { key, taskId, container: name, phase, startedAt, deadline };
-      let answer: Answer;
-      try {
-        const result = await launchAsDispatcher(launchers[version][index], {
-          dedupKey,
-          taskId,
-          manual: false,
-          action: 'plan',
-          runId: `run-${key}`,
-          deadline,
-        });
-        answer = { ...base, answeredAt: Date.now(), result };
-        journal.log(`answer ${dedupKey} ${name}: 2xx ${result.launchId}`);
-      } catch (error) {
-        answer = { ...base, answeredAt: Date.now(), error: error as Error };
-        journal.log(
-          `answer ${dedupKey} ${name}: ${(error as Error).name}: ${(error as Error).message.slice(0, 160)}`,
-        );
-      }
-      answers.push(answer);
-      return answer;
-    };
+    ): Promise<Answer> =>
+      // Every line this delivery's calls cause is tagged with it (see `upgradeResidual`).
+      deliveryScope.run(`d${++delivered}`, async () => {
+        const startedAt = Date.now();
+        // DynamoDbLedger on dynalite: real HTTP calls of a few ms each (tens under load), not microseconds.
+        const deadline = startedAt + deadlineMs * (schedule.ledgerKind === 'dynamo' ? DYNAMO_SCALE : 1);
+        const dedupKey = keyName(key);
+        const name = `v${version}c${index}`;
+        journal.log(`deliver ${dedupKey} (${taskId}) to ${name} (deadline +${deadlineMs}) [${phase}]`);
+        const base = { key, taskId, container: name, phase, startedAt, deadline };
+        let answer: Answer;
+        try {
+          const result = await launchAsDispatcher(launchers[version][index], {
+            dedupKey,
+            taskId,
+            manual: false,
+            action: 'plan',
+            runId: `run-${key}`,
+            deadline,
+          });
+          answer = { ...base, answeredAt: Date.now(), result };
+          journal.log(`answer ${dedupKey} ${name}: 2xx ${result.launchId}`);
+        } catch (error) {
+          answer = { ...base, answeredAt: Date.now(), error: error as Error };
+          journal.log(
+            `answer ${dedupKey} ${name}: ${(error as Error).name}: ${(error as Error).message.slice(0, 160)}`,
+          );
+        }
+        answers.push(answer);
+        return answer;
+      });
 
     // Fault phase: every delivery at its time, to the version deployed then; overlapping ones run
     // concurrently.
@@ -829,21 +833,40 @@ function check(
  * The one double docs/reliability.md accepts ("Across configuration changes", row "Upgrade of a
  * plain ECS stack from before the ledger"): a deploy that upgrades from the release without a
  * ledger table and switches to Spot → on-demand at once has no record of the old release's launch;
- * a Spot call that never reaches ECS's token check (throttled, out of time) moves on to the
- * on-demand leg, whose derived token ECS has never seen. Exactly: two agents, one started by the
- * old release, one by the new one on its on-demand leg (in either order), and no Spot call of the new
- * release for that key and that Scalr task answered with the token conflict (one that was must
- * decide from the conflicting task, case 4: a reused key ends at 422, never on the next leg).
+ * a delivery whose Spot call never reaches ECS's token check (throttled, out of time) moves on to
+ * the on-demand leg, whose derived token ECS has never seen. Each delivery decides anew: an earlier
+ * one that met the token conflict and answered 422 (the old task MISSING, the key not its task id)
+ * leaves nothing in the ledger that stops a later one. Exactly: two agents, one started by the old
+ * release, one by the new one on its on-demand leg (in either order), and no delivery of the new
+ * release that wrote an on-demand attempt for the key had a Spot call of its own meet the token
+ * conflict (one that did must decide from the conflicting task, case 4: a reused key ends at 422,
+ * never on the next leg; a call whose answer was lost or that landed late leaves it unsure, case 3:
+ * it stays on Spot). Which delivery caused a journal line is its `[dN]` tag (`deliveryScope`).
  */
-function upgradeResidual(schedule: Schedule, journal: Journal, key: string, started: Agent[]): boolean {
+export function upgradeResidual(
+  schedule: Pick<Schedule, 'from' | 'to'>,
+  journal: Journal,
+  key: string,
+  started: readonly Agent[],
+): boolean {
   if (schedule.from !== 'legacy-ecs' || schedule.to !== 'spot-then-ondemand' || started.length !== 2)
     return false;
   // In either order: during the overlap an old container may launch after the new one did.
   const old = started.find((agent) => agent.by === 'v0');
   const upgraded = started.find((agent) => agent.by === 'v1' && agent.provider === 'FARGATE');
   if (old === undefined || upgraded === undefined) return false;
-  const conflict = ` CONFLICT ${startedByFor(key)} task=${upgraded.taskId} by v1`;
-  return !journal.lines.some((line) => line.endsWith(conflict));
+  const onDemandAttempt = `ledger addAttempt ${key} `;
+  const spotConflict = `CONFLICT ${startedByFor(key)} FARGATE_SPOT `;
+  const movedOn = new Set<string>();
+  const conflicted = new Set<string>();
+  for (const line of journal.lines) {
+    const [, delivery, what] = /^\+\d+ \[(d\d+)\] (.*)$/.exec(line) ?? [];
+    if (delivery === undefined || what === undefined) continue;
+    if (what.startsWith(onDemandAttempt) && what.includes(':ecs/FARGATE_AFTER_SPOT by '))
+      movedOn.add(delivery);
+    if (what.includes(spotConflict) && what.endsWith(' by v1')) conflicted.add(delivery);
+  }
+  return movedOn.size > 0 && [...movedOn].every((delivery) => !conflicted.has(delivery));
 }
 
 /** A schedule and what happened, for the failure message. */

@@ -9,6 +9,7 @@
  * that is how they behave on a good day). Every delay and every hang rejects as soon as the call's
  * AbortSignal fires, as the SDKs do; a call whose signal has fired already is never sent.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   DescribeTasksCommand,
   type DescribeTasksCommandInput,
@@ -96,10 +97,13 @@ export function hang(signal: AbortSignal, bugs: string[], what: string): Promise
  * call that started it is still open and this long after it ended: a `capacityUnchecked` answer
  * ignores a known token only then. That covers a retry inside the attempt that may have started it
  * (the retry's longest backoff is 8 ms here). A request that lands after its caller gave up is
- * checked from the start (its caller's retries are over). A later delivery only comes after the
- * holder gave the key up, i.e. after its calls ended; in production after `Retry-After` (5 s), and
- * a repeat answered with `failures` then is taken as conclusive: docs/reliability.md, residual risk
- * "ECS's token check lagging the task it started".
+ * checked from the start (its caller's retries are over), and so is a call of another delivery
+ * than the one whose call started the task (`deliveryScope`; webhook schedules): a later delivery
+ * only comes after the holder gave the key up, i.e. after its calls ended; in production after
+ * `Retry-After` (5 s), and a repeat answered with `failures` then is taken as conclusive:
+ * docs/reliability.md, residual risk "ECS's token check lagging the task it started", which the
+ * property does not accept. By time alone, a delivery that timers stalled on a loaded machine (one
+ * that started 33 ms late, ending just as the next began) met that residual: a false double.
  */
 export const TOKEN_LAG_MS = 10;
 
@@ -190,7 +194,10 @@ export class EcsWorld {
    * `endedAt`: when the call that started the task ended (answered, failed or aborted); undefined
    * while it is still open. A request that landed after its caller gave up has ended already.
    */
-  private readonly tokens = new Map<string, { params: string; arn: string; endedAt?: number }>();
+  private readonly tokens = new Map<
+    string,
+    { params: string; arn: string; endedAt?: number; delivery?: string }
+  >();
   private calls = 0;
   /** Effects still to land (late requests); awaited before the world is judged. */
   readonly landing: Promise<void>[] = [];
@@ -258,7 +265,7 @@ export class EcsWorld {
       case 'capacityUnchecked':
         // Only while ECS's token check lags the task the token started (see TOKEN_LAG_MS); later,
         // a known token is checked first, as for `capacity`.
-        if (this.tokenCallEndedAt(input) < Date.now() - TOKEN_LAG_MS) break;
+        if (this.tokenCallEndedAt(input) < Date.now() - TOKEN_LAG_MS || this.otherDelivery(input)) break;
         await delay(fault.ms % 5, signal);
         return {
           tasks: [],
@@ -305,6 +312,13 @@ export class EcsWorld {
     }
   }
 
+  /** The token's task was started by another delivery's call than this one (see TOKEN_LAG_MS). */
+  private otherDelivery(input: RunTaskCommandInput): boolean {
+    const started = this.tokens.get(tokenKey(input))?.delivery;
+    const caller = deliveryScope.getStore();
+    return started !== undefined && caller !== undefined && started !== caller;
+  }
+
   /**
    * When the call that started this token's task ended: +Infinity while it is open or for a token
    * ECS has not seen, -Infinity for a request that landed after its caller gave up.
@@ -324,7 +338,7 @@ export class EcsWorld {
       if (known.params !== params) {
         // Logged: the property tells a Spot leg that met the old token from one that never reached it.
         this.journal.log(
-          `ecs ${this.region} CONFLICT ${input.startedBy ?? ''} task=${taskIdOf(input)} by ${by}`,
+          `ecs ${this.region} CONFLICT ${input.startedBy ?? ''} ${input.capacityProviderStrategy?.[0]?.capacityProvider ?? '?'} task=${taskIdOf(input)} by ${by}`,
         );
         return ecsError('ConflictException', 400, 'clientToken reused with other parameters', {
           resourceIds: [known.arn],
@@ -357,6 +371,7 @@ export class EcsWorld {
         params,
         arn,
         ...(live ? {} : { endedAt: Number.NEGATIVE_INFINITY }),
+        ...(deliveryScope.getStore() === undefined ? {} : { delivery: deliveryScope.getStore() }),
       });
     this.journal.log(`ecs ${this.region} STARTED ${arn} (${input.startedBy}, task ${taskIdOf(input)})`);
     return { tasks: [{ taskArn: arn }], failures: [] };
@@ -695,7 +710,10 @@ function ledgerTimeout(what: string): TemporarilyUnavailableError {
 /**
  * A ledger (MemoryLedger, or DynamoDbLedger on dynalite) behind a faulty network: lost answers,
  * throttling, hangs. `leaseScale`: a launcher built with the production lease margin (5 s) gets its
- * lease shortened to the simulation's scale (`leaseMarginMs` past the deadline).
+ * lease shortened to the simulation's scale (`leaseMarginMs` past the deadline). A lease ending at
+ * least half that margin from now is taken for one: simulated deadlines are under a second away,
+ * while a claim sent past its deadline (timers stalled on a loaded machine) has less than the whole
+ * margin left and, taken for a simulation lease, held its key busy for 5 s, through the quiet phase.
  */
 export class FaultyLedger implements LaunchLedger {
   private calls = 0;
@@ -790,6 +808,13 @@ export class FaultyLedger implements LaunchLedger {
 
 // ---------------------------------------------------------------- journal
 
+/**
+ * The delivery whose launch is running (set by the schedule around each one): every journal line a
+ * call of that launch causes is tagged `[dN]`, a request that lands after its caller gave up
+ * included (its timer was set inside the call). Lets the check tell which delivery met what.
+ */
+export const deliveryScope = new AsyncLocalStorage<string>();
+
 /** What happened in one schedule, for the failure message, and the simulator's own bug reports. */
 export class Journal {
   origin = Date.now();
@@ -800,7 +825,10 @@ export class Journal {
   readonly lines: string[] = [];
   readonly bugs: string[] = [];
   log(message: string): void {
-    this.lines.push(`+${Date.now() - this.origin} ${message}`);
+    const delivery = deliveryScope.getStore();
+    this.lines.push(
+      `+${Date.now() - this.origin} ${delivery === undefined ? '' : `[${delivery}] `}${message}`,
+    );
   }
 }
 
