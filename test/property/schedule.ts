@@ -862,7 +862,7 @@ export function upgradeResidual(
   for (const line of journal.lines) {
     const [, delivery, what] = /^\+\d+ \[(d\d+)\] (.*)$/.exec(line) ?? [];
     if (delivery === undefined || what === undefined) continue;
-    if (what.startsWith(onDemandAttempt) && what.includes(':ecs/FARGATE_AFTER_SPOT by '))
+    if (what.startsWith(onDemandAttempt) && /:ecs\/FARGATE_AFTER_SPOT( \(at [^)]*\))? by /.test(what))
       movedOn.add(delivery);
     if (what.includes(spotConflict) && what.endsWith(' by v1')) conflicted.add(delivery);
   }
