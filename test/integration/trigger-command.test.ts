@@ -145,7 +145,7 @@ describe('npm start and npm run trigger as a newcomer runs them', () => {
 
       const run = await trigger(args);
 
-      expect(run.code).toBe(0);
+      expect(run, run.stderr).toMatchObject({ code: 0 });
       expect(run.stdout).toMatch(/^202 {2}launch dry-run:/);
       expect(stdout).toContain('"message":"dry run: RunTask not sent"');
     } finally {
