@@ -21,9 +21,12 @@ export interface LocalSettings {
   };
 }
 
-/** A random URL-safe secret; 24 bytes is far beyond guessing. */
+/**
+ * A random URL-safe secret; 24 bytes is far beyond guessing. Hex, not base64url: a value starting
+ * with '-' made the banner's `npm run trigger -- … --secret -x…` a usage error (about 1 run in 16).
+ */
 export function generateSecret(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBytes(24).toString('hex');
 }
 
 /**

@@ -27,11 +27,24 @@ function errorOf(answer: HttpAnswer): { code: string; message: string } {
   return json(answer).error as { code: string; message: string };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A Date the test can move ahead for the dispatcher, the SDKs and the stand-ins alike, instead of
+ * sleeping until a token expires or a settle time passes: the window is crossed exactly where the
+ * test says, however slow a busy machine is. Only Date is faked (timers, deadlines and aborts stay
+ * real) and it keeps running with real time between moves. Installed before the rig starts, so the
+ * clocks its parts keep (`now = Date.now`) are this one. Undone after each test.
+ */
+function movableDate(): (ms: number) => void {
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  return (ms) => vi.setSystemTime(Date.now() + ms);
+}
 
 describe('ACA dispatch through the real Azure and AWS SDKs against local stand-ins', () => {
   let rig: AcaRig;
-  afterEach(() => rig.stop());
+  afterEach(async () => {
+    vi.useRealTimers();
+    await rig.stop();
+  });
 
   it('answers 202 naming the execution once ARM answered the start with 200', async () => {
     rig = await new AcaRig().start();
@@ -172,6 +185,7 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
   });
 
   it('never starts again in the request after an ARM 503; a delivery after the settle time checks, then starts once', async () => {
+    const skipAhead = movableDate();
     const down: AzureFault = { kind: 'status', status: 503, code: 'ServiceUnavailable' };
     rig = await new AcaRig({ faultFor: (op, n) => (op === 'StartJob' && n === 1 ? down : undefined) }).start({
       LAUNCH_DEADLINE_MS: '2500',
@@ -180,7 +194,7 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
 
     const first = await rig.harness.deliver(delivery('atask-7'));
     const early = await rig.harness.deliver(delivery('atask-7'));
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    skipAhead(1_100);
     const settled = await rig.harness.deliver(delivery('atask-7'));
 
     expect(first.statusCode).toBe(503);
@@ -246,11 +260,12 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
   it('gets a new JWT and Entra token once the old ones expired', async () => {
     // Entra tokens of 1 s (MSAL renews any token this close to expiry) and STS JWTs of 2 s; the
     // stand-in refuses expired ones, so the second start only works with fresh ones.
+    const skipAhead = movableDate();
     rig = await new AcaRig({ tokenSeconds: 1, jwtSeconds: 2 }).start();
 
     const first = await rig.harness.deliver(delivery('atask-13a'));
     const afterFirst = { ...rig.azure.calls };
-    await sleep(2_100);
+    skipAhead(2_100);
     const second = await rig.harness.deliver(delivery('atask-13b'));
 
     expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
@@ -271,14 +286,21 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
   });
 
   it('answers 503 to a re-delivery while the first start is in flight, then the recorded execution', async () => {
-    // The first start is held 2 s: room for the second delivery to be answered meanwhile on a busy machine.
-    rig = await new AcaRig({ faultFor: faults({ StartJob: { 1: { kind: 'delay', ms: 2_000 } } }) }).start();
+    // The first start is held at ARM until the second delivery has been answered, however long that takes.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    rig = await new AcaRig({
+      faultFor: faults({ StartJob: { 1: { kind: 'held', until: released } } }),
+    }).start();
     const second = rig.another();
 
     const first = rig.harness.deliver(delivery('atask-15'));
     // Once the first start is in flight at ARM (not after a guessed sleep).
     await vi.waitFor(() => expect(rig.azure.calls.StartJob).toBe(1), { timeout: 20_000, interval: 10 });
     const during = await second(toRequest(delivery('atask-15')));
+    release();
     const firstAnswer = await first;
     const after = await second(toRequest(delivery('atask-15')));
 
@@ -306,12 +328,13 @@ describe('ACA dispatch through the real Azure and AWS SDKs against local stand-i
   });
 
   it('finds the execution instead of starting another when the start answer was lost', async () => {
+    const skipAhead = movableDate();
     rig = await new AcaRig({ faultFor: faults({ StartJob: { 1: { kind: 'start-then-drop' } } }) }).start({
       ACA_LIST_SETTLE_SECONDS: '1',
     });
 
     const lost = await rig.harness.deliver(delivery('atask-17'));
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    skipAhead(1_100);
     const answer = await rig.harness.deliver(delivery('atask-17'));
 
     expect(lost.statusCode).toBe(503);

@@ -1,6 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { faults } from '../support/aws-stand-in.js';
 import { Harness, scalrBody } from '../support/harness.js';
+
+// ECS throttles every try until the deadline: the production retries, but their backoff waits take no
+// real time.
+vi.mock('../../lambda/launchers/retry.js', async (importOriginal) =>
+  (await import('../support/virtual-backoff.js')).withVirtualBackoff(await importOriginal()),
+);
 
 describe('webhook path metrics (EMF lines, no network call)', () => {
   let harness: Harness;

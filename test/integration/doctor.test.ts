@@ -6,6 +6,7 @@ import { AGENT_TOKEN_PLACEHOLDER } from '../../lambda/secrets/agent-token-placeh
 import { type GatewayServer, startGatewayServer } from '../../local/gateway-server.js';
 import type { CheckResult } from '../../scripts/doctor/check.js';
 import { runDoctor } from '../../scripts/doctor/doctor.js';
+import { doctorCommand } from '../../scripts/doctor/doctor-command.js';
 import { parseImage } from '../../scripts/doctor/image/image-ref.js';
 import {
   DockerHubStandIn,
@@ -477,16 +478,27 @@ describe('npm run doctor against the AWS stand-ins and the real dispatcher', () 
     });
   });
 
-  // Each test runs the command as a child (two for the usage test), each allowed CHILD_TIMEOUT_MS.
-  describe('the command', { timeout: 2 * CHILD_TIMEOUT_MS + 10_000 }, () => {
+  // The command's exit codes and output, run in this process (doctorCommand is all of doctor-main.ts
+  // but the process wiring); the credentials test runs the real entry as a child, allowed
+  // CHILD_TIMEOUT_MS, with an environment of its own.
+  describe('the command', { timeout: CHILD_TIMEOUT_MS + 10_000 }, () => {
     const env = () => ({
       ...process.env,
       DOCTOR_DOCKER_AUTH_URL: hubUrl,
       DOCTOR_DOCKER_REGISTRY_URL: hubUrl,
     });
+    const command = async (args: string[]) => {
+      const stdout: string[] = [];
+      const stderr: string[] = [];
+      const code = await doctorCommand(args, env(), {
+        out: (line) => stdout.push(`${line}\n`),
+        err: (line) => stderr.push(`${line}\n`),
+      });
+      return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+    };
 
     it('exits 0 with one line per check when nothing fails (warnings allowed)', async () => {
-      const run = await cli(['--stack', STACK, '--region', 'us-east-1'], env());
+      const run = await command(['--stack', STACK, '--region', 'us-east-1']);
 
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^ok {4}agent token/m);
@@ -499,7 +511,7 @@ describe('npm run doctor against the AWS stand-ins and the real dispatcher', () 
       aws.account.cloudwatchRoleArn = undefined;
       aws.account.secrets.set(AGENT_TOKEN_ARN, AGENT_TOKEN_PLACEHOLDER);
 
-      const run = await cli(['--stack', STACK, '--region', 'us-east-1'], env());
+      const run = await command(['--stack', STACK, '--region', 'us-east-1']);
 
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^FAIL {2}API Gateway logging role/m);
@@ -511,8 +523,8 @@ describe('npm run doctor against the AWS stand-ins and the real dispatcher', () 
     });
 
     it('exits 2 for an unknown stack and for a usage error', async () => {
-      const unknown = await cli(['--stack', 'NoSuchStack', '--region', 'us-east-1'], env());
-      const usage = await cli(['--region', 'us-east-1'], env());
+      const unknown = await command(['--stack', 'NoSuchStack', '--region', 'us-east-1']);
+      const usage = await command(['--region', 'us-east-1']);
 
       expect(unknown).toMatchObject({
         code: 2,

@@ -1,7 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startedByFor } from '../../lambda/launchers/ecs/client-token.js';
 import { AwsStandIn, type Fault, faults, type Operation } from '../support/aws-stand-in.js';
 import { AGENT_TOKEN, Harness, json, scalrBody, toRequest, WEBHOOK_SECRET } from '../support/harness.js';
+
+// The primary's capacity retries are the production ones, but their backoff waits take no real time.
+vi.mock('../../lambda/launchers/retry.js', async (importOriginal) =>
+  (await import('../support/virtual-backoff.js')).withVirtualBackoff(await importOriginal()),
+);
 
 type FaultRule = (operation: Operation, n: number) => Fault | undefined;
 

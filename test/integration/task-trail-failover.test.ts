@@ -1,5 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Logger } from '../../lambda/log/logger.js';
 import { EmfWriter } from '../../lambda/metrics/emf.js';
 import { DynamoDbTrailStore } from '../../lambda/trail/dynamodb-trail-store.js';
@@ -9,6 +9,11 @@ import { AwsStandIn, faults, type LaunchedTask } from '../support/aws-stand-in.j
 import { matchesPattern, resolvePseudo } from '../support/event-pattern.js';
 import { Harness, json, scalrBody, WEBHOOK_SECRET } from '../support/harness.js';
 import { logsSubscriptionEvent, startTrailTable, taskStateEvent } from '../support/trail-table.js';
+
+// The primary's capacity retries are the production ones, but their backoff waits take no real time.
+vi.mock('../../lambda/launchers/retry.js', async (importOriginal) =>
+  (await import('../support/virtual-backoff.js')).withVirtualBackoff(await importOriginal()),
+);
 
 const MINUTE = 60_000;
 type Table = Awaited<ReturnType<typeof startTrailTable>>;

@@ -1,12 +1,27 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TriggerOptions } from '../../local/trigger/trigger-args.js';
+import { triggerCommand } from '../../local/trigger/trigger-command.js';
 import { runTrigger } from '../../local/trigger/trigger-run.js';
 import { API_KEY, CHILD_TIMEOUT_MS, LocalStand, runChild, SECRET } from '../support/local-stand.js';
 
 const TSX = 'node_modules/.bin/tsx';
-/** Two children one after the other, each allowed CHILD_TIMEOUT_MS: room for a loaded machine. */
+/** The server child's start, then a trigger run, each allowed CHILD_TIMEOUT_MS: room for a loaded machine. */
 const CHILDREN_TIMEOUT_MS = 2 * CHILD_TIMEOUT_MS + 10_000;
+
+/**
+ * The command (all of trigger-main.ts but the process wiring) in this process, with the process's
+ * environment; the child-process test below proves the entry runs it.
+ */
+async function trigger(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await triggerCommand(args, process.env, {
+    out: (text) => (stdout += text),
+    err: (text) => (stderr += text),
+  });
+  return { code, stdout, stderr };
+}
 
 describe('the trigger command against the local server', () => {
   let stand: LocalStand;
@@ -71,14 +86,14 @@ describe('the trigger command against the local server', () => {
     expect(out).toContain('Missing or invalid credentials');
   });
 
-  it('runs as a child process through the npx entry: exit 0, then 1 on a wrong API key', {
-    timeout: CHILDREN_TIMEOUT_MS,
+  it('runs as a child process through the npx entry: exit 1 on a wrong API key (and 0 with the right one)', {
+    timeout: CHILD_TIMEOUT_MS + 10_000,
   }, async () => {
-    const args = ['local/trigger-bin.mjs', '--url', stand.url, '--secret', SECRET];
+    const args = ['--url', stand.url, '--secret', SECRET];
 
     const [good, bad] = await Promise.all([
-      runChild('node', [...args, '--api-key', API_KEY]),
-      runChild('node', [...args, '--api-key', 'wrong']),
+      trigger([...args, '--api-key', API_KEY]),
+      runChild('node', ['local/trigger-bin.mjs', ...args, '--api-key', 'wrong']),
     ]);
 
     expect(good.code).toBe(0);
@@ -87,13 +102,9 @@ describe('the trigger command against the local server', () => {
     expect(bad.stdout).toMatch(/^403 {2}Forbidden/);
   });
 
-  it('exits 2 with a message naming the option on bad usage, and 0 on --help', {
-    timeout: CHILDREN_TIMEOUT_MS,
-  }, async () => {
-    const [bad, help] = await Promise.all([
-      runChild(TSX, ['local/trigger-main.ts', '--secret', 's', '--count', '0']),
-      runChild(TSX, ['local/trigger-main.ts', '--help']),
-    ]);
+  it('exits 2 with a message naming the option on bad usage, and 0 on --help', async () => {
+    const bad = await trigger(['--secret', 's', '--count', '0']);
+    const help = await trigger(['--help']);
 
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--count is "0": expected a whole number from 1 to 10000');
@@ -109,7 +120,7 @@ describe('npm start and npm run trigger as a newcomer runs them', () => {
     const server = spawn(TSX, ['local/server-main.ts'], {
       env: { ...process.env, PORT: '0', LAUNCH_TARGET: '', API_KEY: '', WEBHOOK_SECRET: '', AGENT_TOKEN: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
-      // Outlives the trigger child below: a guard against a hung server only.
+      // Outlives the trigger run below: a guard against a hung server only.
       timeout: CHILDREN_TIMEOUT_MS,
     });
     let stdout = '';
@@ -132,10 +143,10 @@ describe('npm start and npm run trigger as a newcomer runs them', () => {
       expect(command).toBeDefined();
       const args = [...(command ?? '').matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 
-      const trigger = await runChild(TSX, ['local/trigger-main.ts', ...args]);
+      const run = await trigger(args);
 
-      expect(trigger.code).toBe(0);
-      expect(trigger.stdout).toMatch(/^202 {2}launch dry-run:/);
+      expect(run, run.stderr).toMatchObject({ code: 0 });
+      expect(run.stdout).toMatch(/^202 {2}launch dry-run:/);
       expect(stdout).toContain('"message":"dry run: RunTask not sent"');
     } finally {
       server.kill('SIGTERM');

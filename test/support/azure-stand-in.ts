@@ -19,6 +19,8 @@ export type AzureFault =
   | { kind: 'start-then-drop' }
   /** Serves the call normally after a pause: a launch still in flight. */
   | { kind: 'delay'; ms: number }
+  /** Serves the call normally once `until` settles: a launch in flight for as long as the test says. */
+  | { kind: 'held'; until: Promise<unknown> }
   /**
    * StartJob only (ignored elsewhere): creates the execution, then answers `status` (500 by default),
    * with a Retry-After header when `retryAfter` is set. Work done, the answer says it failed.
@@ -291,6 +293,7 @@ export class AzureStandIn {
     const fault = this.options.faultFor?.(operation, n);
     if (fault?.kind === 'hang' && !(operation === 'StartJob' && fault.work)) return;
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'held') await fault.until;
     if (fault?.kind === 'status') {
       const headers: Record<string, string> =
         fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bannerText, shellQuote } from '../../../local/banner.js';
-import { localSettings } from '../../../local/local-settings.js';
+import { generateSecret, localSettings } from '../../../local/local-settings.js';
 
 let n = 0;
 const counter = () => `gen${++n}`;
@@ -52,6 +52,13 @@ describe('localSettings', () => {
       webhookSecret: 'secrets-manager',
       agentToken: 'secrets-manager',
     });
+  });
+
+  it('generates secrets the printed trigger command takes as values: never a leading dash', () => {
+    const secrets = Array.from({ length: 200 }, generateSecret);
+
+    for (const secret of secrets) expect(secret).toMatch(/^[0-9a-f]{48}$/);
+    expect(new Set(secrets).size).toBe(200);
   });
 
   it('names the variable when PORT or LAUNCH_TARGET is wrong', () => {
