@@ -202,7 +202,14 @@ export class EcsWorld {
   /** Effects still to land (late requests); awaited before the world is judged. */
   readonly landing: Promise<void>[] = [];
   /** Late requests still in ECS's pipeline, each landing at `landAt` by the clock (landDue). */
-  private readonly inPipeline: { input: RunTaskCommandInput; by: string; ms: number; landAt: number }[] = [];
+  private readonly inPipeline: {
+    input: RunTaskCommandInput;
+    by: string;
+    ms: number;
+    landAt: number;
+    /** The delivery whose call sent it: its landing is that delivery's, whoever's call lands it. */
+    delivery: string | undefined;
+  }[] = [];
   quiet = false;
 
   constructor(
@@ -286,7 +293,7 @@ export class EcsWorld {
         const due = dueTimeOf(signal);
         const inPipeline = (gaveUp: number) => {
           const landAt = gaveUp + fault.ms;
-          this.inPipeline.push({ input, by, ms: fault.ms, landAt });
+          this.inPipeline.push({ input, by, ms: fault.ms, landAt, delivery: deliveryScope.getStore() });
           this.landing.push(sleep(Math.max(0, landAt - Date.now())).then(() => this.landDue()));
         };
         if (due !== undefined) inPipeline(due);
@@ -350,8 +357,12 @@ export class EcsWorld {
         continue;
       }
       this.inPipeline.splice(i, 1);
-      this.journal.log(`ecs ${this.region} late RunTask lands (${request.ms} ms after its caller gave up)`);
-      this.apply(request.input, false, request.by, false, request.landAt);
+      const land = () => {
+        this.journal.log(`ecs ${this.region} late RunTask lands (${request.ms} ms after its caller gave up)`);
+        this.apply(request.input, false, request.by, false, request.landAt);
+      };
+      if (request.delivery === undefined) deliveryScope.exit(land);
+      else deliveryScope.run(request.delivery, land);
     }
   }
 
