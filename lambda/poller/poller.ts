@@ -138,6 +138,13 @@ export class Poller {
     }
 
     const decidedAt = this.now();
+    if (decidedAt >= deadline) {
+      // A poll stalled (a CPU-starved invocation, a slow store or queue) past the time its launches
+      // had: its lease may be running out, so it decides nothing; the next poll reads afresh.
+      logger.warn('poll overran its deadline before deciding: nothing launched', { ...seen, count });
+      await this.save(agents, signal);
+      return { outcome: 'skipped', reason: 'deadline_passed', ...seen, started: 0, resumed };
+    }
     // The pool's prefix, the decision's time and a random part: keys never repeat, even for two pools
     // given the same prefix by mistake. They are written before any launch, so never recomputed.
     const decision = `${decidedAt.toString(36)}-${randomUUID().slice(0, 6)}`;

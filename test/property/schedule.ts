@@ -862,7 +862,8 @@ export function upgradeResidual(
   for (const line of journal.lines) {
     const [, delivery, what] = /^\+\d+ \[(d\d+)\] (.*)$/.exec(line) ?? [];
     if (delivery === undefined || what === undefined) continue;
-    if (what.startsWith(onDemandAttempt) && /:ecs\/FARGATE_AFTER_SPOT( \(at [^)]*\))? by /.test(what))
+    // `… 2:ecs/FARGATE_AFTER_SPOT (at +t until +t) by <owner>` (FaultyLedger's line).
+    if (what.startsWith(onDemandAttempt) && /:ecs\/FARGATE_AFTER_SPOT (\([^)]*\) )?by /.test(what))
       movedOn.add(delivery);
     if (what.includes(spotConflict) && what.endsWith(' by v1')) conflicted.add(delivery);
   }

@@ -201,6 +201,15 @@ export class EcsWorld {
   private calls = 0;
   /** Effects still to land (late requests); awaited before the world is judged. */
   readonly landing: Promise<void>[] = [];
+  /** Late requests still in ECS's pipeline, each landing at `landAt` by the clock (landDue). */
+  private readonly inPipeline: {
+    input: RunTaskCommandInput;
+    by: string;
+    ms: number;
+    landAt: number;
+    /** The delivery whose call sent it: its landing is that delivery's, whoever's call lands it. */
+    delivery: string | undefined;
+  }[] = [];
   quiet = false;
 
   constructor(
@@ -233,6 +242,7 @@ export class EcsWorld {
 
   /** Tasks alive at `t` (started, not stopped). */
   aliveAt(t: number): EcsTask[] {
+    this.landDue();
     return this.tasks.filter((task) => task.at <= t && t < task.stoppedAt);
   }
 
@@ -245,6 +255,7 @@ export class EcsWorld {
 
   private async runTask(input: RunTaskCommandInput, signal: AbortSignal, by: string): Promise<unknown> {
     if (signal.aborted) throw abortError(signal);
+    this.landDue();
     const fault = this.nextFault();
     const provider = input.capacityProviderStrategy?.[0]?.capacityProvider ?? '?';
     this.journal.log(
@@ -273,17 +284,25 @@ export class EcsWorld {
         };
       case 'hang':
         return hang(signal, this.journal.bugs, `ecs ${this.region}`);
-      case 'late':
+      case 'late': {
         // Nothing yet; the request is still in ECS's pipeline and lands `ms` after the caller gave up.
+        // That moment is when its signal was due, not when a loaded event loop fired it, and the
+        // landing is due by the clock: any call or read after `landAt` meets it even if the
+        // landing's own timer runs late (a retry of the key one timer-lag too early would otherwise
+        // be refused before a task the model had already started, and its caller drop the key).
+        const due = dueTimeOf(signal);
+        const inPipeline = (gaveUp: number) => {
+          const landAt = gaveUp + fault.ms;
+          this.inPipeline.push({ input, by, ms: fault.ms, landAt, delivery: deliveryScope.getStore() });
+          this.landing.push(sleep(Math.max(0, landAt - Date.now())).then(() => this.landDue()));
+        };
+        if (due !== undefined) inPipeline(due);
         return hang(signal, this.journal.bugs, `ecs ${this.region}`).catch((error: unknown) => {
-          this.landing.push(
-            sleep(fault.ms).then(() => {
-              this.journal.log(`ecs ${this.region} late RunTask lands (${fault.ms} ms after the abort)`);
-              this.apply(input, false, by, false);
-            }),
-          );
+          // A signal of unknown origin: the abort as this process saw it.
+          if (due === undefined) inPipeline(Date.now());
           throw error;
         });
+      }
       default:
     }
     // Past the front door: the token is checked first, so a known token returns its task.
@@ -328,8 +347,33 @@ export class EcsWorld {
     return known === undefined ? Number.POSITIVE_INFINITY : (known.endedAt ?? Number.POSITIVE_INFINITY);
   }
 
+  /** Lands the late requests whose time has come, in order, each at its own time. */
+  private landDue(): void {
+    const now = Date.now();
+    for (let i = 0; i < this.inPipeline.length; ) {
+      const request = this.inPipeline[i];
+      if (request === undefined || request.landAt > now) {
+        i++;
+        continue;
+      }
+      this.inPipeline.splice(i, 1);
+      const land = () => {
+        this.journal.log(`ecs ${this.region} late RunTask lands (${request.ms} ms after its caller gave up)`);
+        this.apply(request.input, false, request.by, false, request.landAt);
+      };
+      if (request.delivery === undefined) deliveryScope.exit(land);
+      else deliveryScope.run(request.delivery, land);
+    }
+  }
+
   /** RunTask's effect: the original task for a known token, else a new task (or `failures`). */
-  private apply(input: RunTaskCommandInput, noCapacity: boolean, by: string, live: boolean): object | Error {
+  private apply(
+    input: RunTaskCommandInput,
+    noCapacity: boolean,
+    by: string,
+    live: boolean,
+    at = Date.now(),
+  ): object | Error {
     const cluster = input.cluster ?? 'default';
     const token = input.clientToken ?? '';
     const params = paramsOf(input);
@@ -353,7 +397,6 @@ export class EcsWorld {
       };
     }
     const arn = `arn:aws:ecs:${this.region}:123456789012:task/${cluster}/${this.region}-t${this.tasks.length + 1}`;
-    const at = Date.now();
     this.tasks.push({
       arn,
       region: this.region,
@@ -402,6 +445,7 @@ export class EcsWorld {
 
   private async describeTasks(input: DescribeTasksCommandInput, signal: AbortSignal): Promise<unknown> {
     await delay(1, signal);
+    this.landDue();
     const t = Date.now();
     const tasks: object[] = [];
     const failures: object[] = [];
@@ -417,6 +461,7 @@ export class EcsWorld {
   /** Paged (`nextToken`), lagging; each page sees the world as it is when it is asked. */
   private async listTasks(input: ListTasksCommandInput, signal: AbortSignal): Promise<unknown> {
     await delay(1, signal);
+    this.landDue();
     if (!this.quiet && this.down) throw ecsError('ServerException', 500, 'Service unavailable');
     const t = Date.now();
     const wantStopped = input.desiredStatus === 'STOPPED';

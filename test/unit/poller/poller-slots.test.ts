@@ -153,6 +153,41 @@ describe('Poller with a slot unconfirmed', () => {
   });
 });
 
+describe('Poller stalled past its deadline', () => {
+  it('decides nothing once the clock says its launch time is over, though the store would still take it', async () => {
+    // A CPU-starved invocation: the queue answered, but the poll got the CPU back 4.5 s in, past
+    // its deadline (budget 5 s less the 1 s kept for bookkeeping) and near the end of its lease.
+    let now = 1_000_000;
+    let stall = 4_500;
+    const launcher = new ScriptedLauncher([launched]);
+    const store = new MemoryPoolStore(() => now);
+    const p = new Poller({
+      scaling: { minExecutions: 0, maxExecutions: 1, targetValue: 1, activationTargetValue: 0 },
+      readPending: async () => {
+        now += stall;
+        return 1;
+      },
+      launcher,
+      statuses: new TimedStatusReader(3_600, () => now),
+      store,
+      logger: new Logger(() => {}, 'error'),
+      pollBudgetMs: 5_000,
+      leaseMs: 5_000,
+      keyPrefix: 'env0-test',
+      now: () => now,
+    });
+
+    const stalled = await p.pollOnce();
+    stall = 0;
+    const next = await p.pollOnce();
+
+    expect(stalled).toMatchObject({ outcome: 'skipped', reason: 'deadline_passed', started: 0 });
+    expect(next).toMatchObject({ outcome: 'launched', started: 1 });
+    expect(launcher.keys).toHaveLength(1);
+    expect(store.agents).toEqual([expect.objectContaining({ launchId: `id-${launcher.keys[0]}` })]);
+  });
+});
+
 describe('poolKeyPrefix', () => {
   const token = { kind: 'secrets-manager', secretId: 'arn:secret:pool-a', envName: 'AGENT_TOKEN' } as const;
 
