@@ -2,7 +2,7 @@ import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StackConfig } from './config/stack-config.js';
-import { AcaTarget } from './constructs/aca-target.js';
+import { AcaTarget, AZURE_TOKEN_AUDIENCE } from './constructs/aca-target.js';
 import { ENV0_CONTAINER_NAME, ENV0_LOG_STREAM_PREFIX, Env0Agent } from './constructs/env0-agent.js';
 import { Env0Monitoring } from './constructs/env0-monitoring.js';
 import { Env0Poller } from './constructs/env0-poller.js';
@@ -107,6 +107,21 @@ export class Env0PollerStack extends Stack {
       value: this.trail.table.tableName,
     });
     if (this.aca?.federation) {
+      // As a Scalr pool's outputs (docs/azure.md): the poller starts the executions with its own role.
+      new CfnOutput(this, 'AzureFederatedCredentialSubject', {
+        description:
+          "Subject of the Entra ID federated credential: the poller function's role ARN (docs/azure.md tells how to confirm the JWT's sub claim once)",
+        value: this.poller.role.roleArn,
+      });
+      new CfnOutput(this, 'AzureFederatedCredentialAudience', {
+        description: 'Audience of the Entra ID federated credential',
+        value: AZURE_TOKEN_AUDIENCE,
+      });
+      new CfnOutput(this, 'GetAzureFederatedCredentialIssuerCommand', {
+        description:
+          "Prints the issuer of the Entra ID federated credential: the account's outbound identity federation issuer (enable it once with aws iam enable-outbound-web-identity-federation)",
+        value: 'aws iam get-outbound-web-identity-federation-info --query IssuerIdentifier --output text',
+      });
       new CfnOutput(this, 'AzureTrailFederatedCredentialSubject', {
         description:
           "Subject of a second Entra ID federated credential (same identity, issuer and audience as the poller's): the trail consumer's role ARN, whose sweep reads the executions' status",

@@ -244,6 +244,15 @@ describe('source=env0 stack', () => {
     aca.template.hasOutput('AzureTrailFederatedCredentialSubject', {
       Value: { 'Fn::GetAtt': [consumerRole, 'Arn'] },
     });
+    // And the poller, which starts the executions, signs in with its own role.
+    const pollerRole = aca.stack.getLogicalId(aca.stack.poller.role.node.defaultChild as CfnElement);
+    aca.template.hasOutput('AzureFederatedCredentialSubject', {
+      Value: { 'Fn::GetAtt': [pollerRole, 'Arn'] },
+    });
+    aca.template.hasOutput('AzureFederatedCredentialAudience', { Value: 'api://AzureADTokenExchange' });
+    aca.template.hasOutput('GetAzureFederatedCredentialIssuerCommand', {
+      Value: Match.stringLikeRegexp('get-outbound-web-identity-federation-info'),
+    });
   });
 
   it.each([
