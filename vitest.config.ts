@@ -9,6 +9,25 @@ import { SlowFirstSequencer } from './test/support/slow-first-sequencer.js';
  */
 const excludedLongRuns = process.env.PROPERTY_SEED === undefined ? LONG_ONLY : [];
 
+/** Unit and integration files run in a shared module registry per worker (see below). */
+const SHARED = ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'];
+
+/**
+ * Of those, the files that need a process of their own: they mock a module with `vi.mock` (another
+ * file in the same registry would get the mock, or this one the real module), or import a Lambda
+ * entry point (lambda/handler.ts and the others build their dispatcher from process.env once, at
+ * import) or a built bundle.
+ */
+const OWN_PROCESS = [
+  'test/integration/failover.test.ts',
+  'test/integration/dispatch-metrics.test.ts',
+  'test/integration/task-trail-failover.test.ts',
+  'test/integration/lambda-handler.test.ts',
+  'test/integration/lambda-bundle.test.ts',
+  'test/integration/aca-bundles.test.ts',
+  'test/integration/scalr-registration.test.ts',
+];
+
 const COMMON = {
   testTimeout: 30_000,
   hookTimeout: 60_000,
@@ -17,13 +36,17 @@ const COMMON = {
 
 /**
  * `npm test`: every test file but the long-only runs (`npm run test:load`, see test/long-runs.ts), in
- * two projects sharing the workers (one per core):
+ * three projects sharing the workers (one per core):
  *
  * - `infra`: the CDK tests, in one module registry per worker (`isolate: false`). Loading aws-cdk-lib
  *   costs several CPU-seconds per file, more than most of these files' tests; CDK construction
  *   keeps no state between apps that a test could see (each test builds its own App).
- * - `main`: everything else, each file in its own process (`isolate: true`): these files set
- *   environment variables, start servers, mock SDK clients and fake timers.
+ * - `shared`: the unit and integration files, also `isolate: false`: loading the AWS and Azure SDKs
+ *   once per worker instead of once per file halves their CPU time. They may set environment
+ *   variables, start servers and fake timers, but put everything back when they end (a class-wide
+ *   `mockClient` is restored in `afterAll`); `--sequence.shuffle.files` runs them in any order.
+ * - `main`: each file in its own process (`isolate: true`): the package, property and load files, and
+ *   OWN_PROCESS above.
  */
 export default defineConfig({
   test: {
@@ -46,9 +69,24 @@ export default defineConfig({
       {
         test: {
           ...COMMON,
+          name: 'shared',
+          include: SHARED,
+          exclude: [...configDefaults.exclude, ...OWN_PROCESS],
+          isolate: false,
+          globalSetup: ['test/support/tls-global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          ...COMMON,
           name: 'main',
-          include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/infra/**', ...excludedLongRuns],
+          include: [
+            'test/package/**/*.test.ts',
+            'test/property/**/*.test.ts',
+            'test/load/**/*.test.ts',
+            ...OWN_PROCESS,
+          ],
+          exclude: [...configDefaults.exclude, ...excludedLongRuns],
           // Self-signed certificate for the HTTPS stand-ins (Azure), trusted via NODE_EXTRA_CA_CERTS.
           globalSetup: ['test/support/tls-global-setup.ts'],
         },

@@ -1,7 +1,7 @@
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DispatcherConfig } from '../../lambda/config/config.js';
 import { ConfigError, IdempotencyKeyReusedError, TemporarilyUnavailableError } from '../../lambda/errors.js';
 import { clientTokenFor, startedByFor } from '../../lambda/launchers/ecs/client-token.js';
@@ -17,6 +17,8 @@ import { MemoryLedger } from '../../lambda/ledger/memory-ledger.js';
 import { Logger } from '../../lambda/log/logger.js';
 
 const ecs = mockClient(ECSClient);
+// mockClient(Class) stubs the prototype: put it back for the next file in this worker (isolate: false).
+afterAll(() => ecs.restore());
 const config: EcsConfig = {
   cluster: 'agents',
   taskDefinition: 'scalr-agent',

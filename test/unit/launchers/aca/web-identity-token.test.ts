@@ -1,10 +1,12 @@
 import { GetWebIdentityTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../lambda/errors.js';
 import { WebIdentityTokenSource } from '../../../../lambda/launchers/aca/web-identity-token.js';
 
 const sts = mockClient(STSClient);
+// mockClient(Class) stubs the prototype: put it back for the next file in this worker (isolate: false).
+afterAll(() => sts.restore());
 
 describe('WebIdentityTokenSource', () => {
   let clock = 0;
