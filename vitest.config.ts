@@ -32,6 +32,11 @@ const COMMON = {
   testTimeout: 30_000,
   hookTimeout: 60_000,
   pool: 'forks',
+  // aws-cdk-lib validates every synthesized template against CloudFormation's schemas (a WASM
+  // engine: about 3 s to start in each process, then most of each test's synth). The tests that
+  // prove the templates valid turn it back on (test/infra/cdk-synth.test.ts); the real `cdk synth`
+  // there runs it as a user's does.
+  env: { CDK_VALIDATION: 'false' },
 } as const;
 
 /**

@@ -62,6 +62,9 @@ describe('npx cdk synth through the real CLI, offline', () => {
     const result = await synth(outdir);
 
     expect(result.output).not.toMatch(/AwsSolutions-\w+/);
+    // The CLI's environment has no CDK_VALIDATION (see offlineEnv): aws-cdk-lib's built-in
+    // CloudFormation validation runs, as for a user, and finds nothing.
+    expect(result.output).not.toMatch(/Template validation found issues|CloudFormation Validate/);
     expect(result.ok, result.output).toBe(true);
     const templatePath = join(outdir, 'ScalrAgentDispatcher.template.json');
     expect(existsSync(templatePath)).toBe(true);
@@ -93,8 +96,11 @@ const CDK_JSON_CONTEXT = (
  * No bundling here: the Azure bundle is built and read in aca-stack.test.ts (`bundle: true`).
  */
 describe('cdk synth as bin/app.ts runs it, with -c values', () => {
-  function synth(values: Record<string, string>) {
+  /** `validate`: aws-cdk-lib's CloudFormation validation, which the test config turns off elsewhere. */
+  function synth(values: Record<string, string>, validate = false) {
     const messages: string[] = [];
+    const validation = process.env.CDK_VALIDATION;
+    if (validate) delete process.env.CDK_VALIDATION;
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const logged = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const warned = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -107,6 +113,7 @@ describe('cdk synth as bin/app.ts runs it, with -c values', () => {
       return { assembly, output: [...messages, ...lines].join('\n') };
     } finally {
       for (const spy of [printed, logged, warned]) spy.mockRestore();
+      if (validation !== undefined) process.env.CDK_VALIDATION = validation;
     }
   }
   const inProcessOutdirs: string[] = [];
@@ -115,9 +122,10 @@ describe('cdk synth as bin/app.ts runs it, with -c values', () => {
   });
 
   it('synthesizes the Azure Container Apps variant offline, without ECS resources', () => {
-    const { assembly, output } = synth({ ...ACA_CONTEXT });
+    const { assembly, output } = synth({ ...ACA_CONTEXT }, true);
 
     expect(output).not.toMatch(/AwsSolutions-\w+/);
+    expect(output).not.toMatch(/Template validation found issues|CloudFormation Validate/);
     expect(assembly, output).toBeDefined();
     const template = assembly?.getStackByName('ScalrPoolAzure').template as {
       Resources: Record<string, { Type: string }>;
